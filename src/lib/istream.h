@@ -38,6 +38,9 @@ struct istream *i_stream_create_from_data(const void *data, size_t size);
    with stream_errno = EPIPE. The parent must not be read directly until this
    stream is destroyed; consumed bytes are consumed from the parent. */
 struct istream *i_stream_create_limit(struct istream *parent, uoff_t v_size);
+/* LF -> CRLF conversion over parent (an existing CRLF is left alone), for
+   serving mail files stored with bare LF. */
+struct istream *i_stream_create_crlf(struct istream *parent);
 void i_stream_ref(struct istream *stream);
 void i_stream_unref(struct istream **stream);
 /* Close the fd (if autoclose) and free; sets *stream to NULL. */

@@ -195,3 +195,55 @@ def test_log_lines_have_session_and_user(roost):
     log = roost.log()
     assert ALICE[1] not in log             # never a password in the log
     assert "imap(alice@example.org)<" in log, log[-3000:]
+
+
+def test_imap_raw_sasl_ir_and_id(roost):
+    """AUTHENTICATE PLAIN with an initial response (RFC 4959) and ID."""
+    s = socket.create_connection(("127.0.0.1", roost.imap_port), timeout=5)
+    f = s.makefile("rb")
+    assert f.readline().startswith(b"* OK")
+    s.sendall(b'i1 ID ("name" "pytest")\r\n')
+    line = f.readline()
+    assert line.startswith(b"* ID ("), line
+    assert f.readline().startswith(b"i1 OK")
+    ir = base64.b64encode(b"\0" + ALICE[0].encode() + b"\0" + ALICE[1].encode())
+    s.sendall(b"a1 AUTHENTICATE PLAIN " + ir + b"\r\n")
+    line = f.readline()
+    assert line.startswith(b"a1 OK"), line
+    s.sendall(b"a2 SELECT INBOX\r\n")
+    while True:
+        line = f.readline()
+        assert line
+        if line.startswith(b"a2 "):
+            assert line.startswith(b"a2 OK")
+            break
+    # A cancelled exchange is BAD, and the connection goes on.
+    s2 = socket.create_connection(("127.0.0.1", roost.imap_port), timeout=5)
+    f2 = s2.makefile("rb")
+    f2.readline()
+    s2.sendall(b"b1 AUTHENTICATE PLAIN\r\n")
+    assert f2.readline().startswith(b"+")
+    s2.sendall(b"*\r\n")
+    assert f2.readline().startswith(b"b1 BAD")
+    s2.sendall(b"b2 LOGOUT\r\n")
+    assert f2.readline().startswith(b"* BYE")
+    s.close()
+    s2.close()
+
+
+def test_pipelined_command_after_login_is_served(roost):
+    """Bytes sent right behind LOGIN reach the mail process (handoff)."""
+    s = socket.create_connection(("127.0.0.1", roost.imap_port), timeout=5)
+    f = s.makefile("rb")
+    f.readline()
+    s.sendall(b'a1 LOGIN "%s" "%s"\r\na2 SELECT INBOX\r\na3 LOGOUT\r\n'
+              % (ALICE[0].encode(), ALICE[1].encode()))
+    tags = []
+    while True:
+        line = f.readline()
+        if not line:
+            break
+        if line[:2] in (b"a1", b"a2", b"a3"):
+            tags.append(line.split()[:2])
+    assert tags == [[b"a1", b"OK"], [b"a2", b"OK"], [b"a3", b"OK"]], tags
+    s.close()

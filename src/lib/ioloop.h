@@ -75,5 +75,8 @@ void lib_signals_set_handler(int signo, signal_handler_t *handler,
    handled inside the loop). */
 void child_wait_add(pid_t pid, child_exit_callback_t *callback, void *context);
 void child_wait_remove(pid_t pid);
+/* Call in a forked child before exec: unblocks every signal the loop had
+   routed through signalfd and restores SIGPIPE. */
+void lib_signals_reset_for_child(void);
 
 #endif

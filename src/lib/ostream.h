@@ -56,6 +56,9 @@ void o_stream_set_flush_callback_(struct ostream *stream,
 		(char *)(context) + CALLBACK_TYPECHECK(callback, \
 			int (*)(__typeof__(context))))
 void o_stream_unset_flush_callback(struct ostream *stream);
+/* Ask for the flush callback to be called when the fd is writable even if
+   nothing is buffered (the caller has more to produce). */
+void o_stream_set_flush_pending(struct ostream *stream, bool pending);
 /* Copy from input until input's EOF or until this stream is full. Returns 1
    when input is at EOF and all was sent, 0 if it must be called again (input
    would block or output full), -1 on error (either stream's errno set). */

@@ -1,1 +1,154 @@
 /* SPDX-License-Identifier: MIT */
+/* What every roost process does at start (process.h). */
+#include "lib.h"
+#include "process.h"
+#include "settings.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#define PROCESS_FDS_ENV "ROOST_FDS"
+
+static const char *
+default_config_path(void)
+{
+	return SYSCONFDIR "/roost/roost.conf";
+}
+
+static void
+args_parse(int argc, char *argv[], struct process_args *args)
+{
+	ARRAY(const char *) overrides, extra;
+
+	array_init(&overrides, system_pool, 4);
+	array_init(&extra, system_pool, 4);
+	memset(args, 0, sizeof(*args));
+	args->config_path = default_config_path();
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			args->config_path = argv[++i];
+		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+			array_append(&overrides, argv[++i]);
+		else if (strcmp(argv[i], "-F") == 0)
+			args->foreground = true;
+		else
+			array_append(&extra, argv[i]);
+	}
+	array_append(&overrides, NULL);
+	array_append(&extra, NULL);
+	args->overrides = overrides.v;
+	args->extra_args = extra.v;
+}
+
+struct config *
+process_init(int argc, char *argv[], const char *service,
+	     struct process_args *args_r)
+{
+	struct config *config;
+	struct str *errors = str_create(system_pool, 256);
+
+	log_init(service, LOG_LEVEL_INFO);
+	args_parse(argc, argv, args_r);
+	if (config_load(args_r->config_path, args_r->overrides, &config,
+			errors) < 0) {
+		char **lines = p_strsplit_spaces(system_pool, str_c(errors),
+						 "\n");
+		for (unsigned int i = 0; lines[i] != NULL; i++)
+			i_error("%s", lines[i]);
+		i_fatal("Invalid configuration in %s", args_r->config_path);
+	}
+	str_free(&errors);
+	int level = log_level_parse(config_get(config, "log_level"));
+	log_set_level(level < 0 ? LOG_LEVEL_INFO : (enum log_level)level);
+	return config;
+}
+
+unsigned int
+process_get_fds(const char *name, int *fds_r, unsigned int max_fds)
+{
+	const char *env = getenv(PROCESS_FDS_ENV);
+	unsigned int count = 0;
+
+	if (env == NULL)
+		return 0;
+	pool_t pool = pool_create_arena("fds", 256);
+	char **items = p_strsplit_spaces(pool, env, " ");
+	for (unsigned int i = 0; items[i] != NULL && count < max_fds; i++) {
+		char *colon = strchr(items[i], ':');
+		unsigned int fd;
+		if (colon == NULL)
+			continue;
+		*colon = '\0';
+		if (strcmp(colon + 1, name) != 0 ||
+		    str_to_uint(items[i], &fd) < 0 || fd > INT_MAX)
+			continue;
+		fds_r[count++] = (int)fd;
+	}
+	pool_destroy(&pool);
+	return count;
+}
+
+int
+process_lookup_user(const char *name, uid_t *uid_r, gid_t *gid_r)
+{
+	struct passwd pw, *result;
+	char buf[4096];
+	unsigned int num;
+
+	if (getpwnam_r(name, &pw, buf, sizeof(buf), &result) == 0 &&
+	    result != NULL) {
+		*uid_r = pw.pw_uid;
+		*gid_r = pw.pw_gid;
+		return 0;
+	}
+	if (str_to_uint(name, &num) == 0) {
+		*uid_r = (uid_t)num;
+		if (getpwuid_r(*uid_r, &pw, buf, sizeof(buf), &result) == 0 &&
+		    result != NULL)
+			*gid_r = pw.pw_gid;
+		else
+			*gid_r = (gid_t)num;
+		return 0;
+	}
+	return -1;
+}
+
+int
+process_restrict(uid_t uid, gid_t gid, const char *chroot_dir,
+		 bool allow_root, const char **error_r)
+{
+	if (uid == 0 && !allow_root) {
+		*error_r = "refusing to run as root (uid 0)";
+		return -1;
+	}
+	if (geteuid() != 0) {
+		/* not root: we can only stay who we are */
+		if (uid != geteuid()) {
+			*error_r = "not running as root, cannot change uid";
+			return -1;
+		}
+		(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		return 0;
+	}
+	if (chroot_dir != NULL) {
+		if (chroot(chroot_dir) < 0 || chdir("/") < 0) {
+			*error_r = strerror(errno);
+			return -1;
+		}
+	}
+	if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
+		*error_r = strerror(errno);
+		return -1;
+	}
+	if (uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
+		*error_r = "could not drop root privileges";
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		*error_r = strerror(errno);
+		return -1;
+	}
+	return 0;
+}

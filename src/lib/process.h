@@ -18,6 +18,9 @@ struct process_args {
 	const char *config_path;
 	const char **overrides;		/* NULL-terminated */
 	bool foreground;		/* -F */
+	/* Arguments that are not options (e.g. "imap" for roost-login),
+	   NULL-terminated. */
+	const char **extra_args;
 };
 
 /* Parses argv into args (allocated from system_pool, live for the process),

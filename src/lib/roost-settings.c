@@ -1,1 +1,89 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The schema of roost.conf: every setting with its type, default and one
+ * line of documentation. doc/config.md is kept in step with this table.
+ */
+#include "lib.h"
+#include "settings.h"
+
+const struct setting_def roost_setting_defs[] = {
+	{ "base_dir", SET_STR, "/run/roost", NULL,
+	  "runtime directory: sockets, master.pid, the login chroot" },
+	{ "log_path", SET_STR, "", NULL,
+	  "log file (appended); empty: standard error" },
+	{ "log_level", SET_ENUM, "info", "debug:info:warning:error",
+	  "lowest level that is logged" },
+	{ "protocols", SET_LIST, "imap pop3 lmtp", NULL,
+	  "services the master starts" },
+	{ "imap_listen", SET_LIST, "*:143", NULL,
+	  "IMAP listeners: address:port, [ipv6]:port, *:port" },
+	{ "pop3_listen", SET_LIST, "*:110", NULL, "POP3 listeners" },
+	{ "lmtp_listen", SET_LIST, "unix:lmtp", NULL,
+	  "LMTP listeners; relative unix: paths are under base_dir" },
+	{ "auth_client_listen", SET_LIST, "", NULL,
+	  "extra auth-client (SASL) listeners, e.g. for Postfix; "
+	  "base_dir/auth-client always exists" },
+	{ "auth_client_socket_mode", SET_STR, "0666", NULL,
+	  "file mode of base_dir/auth-client" },
+	{ "auth_mechanisms", SET_LIST, "plain login", NULL,
+	  "SASL mechanisms offered" },
+	{ "auth_failure_delay", SET_TIME, "2s", NULL,
+	  "delay before a failed authentication is answered" },
+	{ "internal_user", SET_STR, "roost", NULL,
+	  "system user roost-auth runs as (when the master is root)" },
+	{ "login_user", SET_STR, "roostnull", NULL,
+	  "system user roost-login runs as (when the master is root)" },
+	{ "login_chroot", SET_BOOL, "yes", NULL,
+	  "chroot roost-login into base_dir/login (when root)" },
+	{ "login_timeout", SET_TIME, "60s", NULL,
+	  "total time a client has to log in" },
+	{ "login_max_line_length", SET_SIZE, "8k", NULL,
+	  "longest command line before login" },
+	{ "login_max_bad_commands", SET_UINT, "3", NULL,
+	  "invalid commands before login that close the connection" },
+	{ "login_max_connections", SET_UINT, "1000", NULL,
+	  "connections one roost-login process serves at once" },
+	{ "mail_location", SET_STR, "maildir:~/Maildir", NULL,
+	  "where mail is stored, unless the userdb says (%u %n %d %h ~)" },
+	{ "mail_uid", SET_STR, "", NULL,
+	  "user (name or number) mail is owned by, unless the userdb says" },
+	{ "mail_gid", SET_STR, "", NULL,
+	  "group (name or number) for mail, unless the userdb says" },
+	{ "imap_max_line_length", SET_SIZE, "64k", NULL,
+	  "longest IMAP command line after login" },
+	{ "imap_max_bad_commands", SET_UINT, "20", NULL,
+	  "invalid commands in a row that close an IMAP connection" },
+	{ "imap_idle_timeout", SET_TIME, "30m", NULL,
+	  "inactivity before an IMAP client is logged out" },
+	{ "pop3_idle_timeout", SET_TIME, "10m", NULL,
+	  "inactivity before a POP3 client is disconnected" },
+	{ "lmtp_max_message_size", SET_SIZE, "50M", NULL,
+	  "largest message LMTP accepts" },
+	{ "lmtp_max_recipients", SET_UINT, "100", NULL,
+	  "recipients per LMTP transaction" },
+	{ "lmtp_timeout", SET_TIME, "5m", NULL,
+	  "inactivity before an LMTP connection is closed" },
+	{ "lmtp_hostname", SET_STR, "", NULL,
+	  "name in the LMTP greeting; empty: the host name" },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+static const struct setting_def passdb_defs[] = {
+	{ "driver", SET_ENUM, "passwd-file", "passwd-file",
+	  "backend of this passdb" },
+	{ "args", SET_STR, "", NULL, "backend arguments (passwd-file: path)" },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+static const struct setting_def userdb_defs[] = {
+	{ "driver", SET_ENUM, "passwd-file", "passwd-file",
+	  "backend of this userdb" },
+	{ "args", SET_STR, "", NULL, "backend arguments (passwd-file: path)" },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+const struct setting_block_def roost_setting_block_defs[] = {
+	{ "passdb", passdb_defs, "a password database, tried in order" },
+	{ "userdb", userdb_defs, "a user database, tried in order" },
+	{ NULL, NULL, NULL }
+};

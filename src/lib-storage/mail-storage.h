@@ -63,6 +63,10 @@ enum modify_type {
 enum mailbox_flags {
 	MAILBOX_FLAG_READONLY = 0x01,	/* EXAMINE, POP3 peeking */
 	MAILBOX_FLAG_AUTOCREATE = 0x02,	/* create if missing (LMTP INBOX) */
+	/* Open only to mailbox_save() (LMTP): no scan at open, the view
+	   stays empty and claims no \Recent, so an IMAP session still sees
+	   delivered mail as \Recent. */
+	MAILBOX_FLAG_SAVEONLY = 0x04,
 };
 
 struct mail_info {
@@ -91,7 +95,8 @@ const char *mail_user_get_last_error(struct mail_user *user,
 /* Mailbox names are UTF-8 with "/" as the hierarchy separator; "INBOX" is
    case-insensitive. Names that could escape the mail root ("..", leading
    "/", control characters, over 255 bytes, Maildir's own "cur"/"new"/"tmp"
-   components) are refused with MAIL_ERROR_PARAMS.
+   components) are refused with MAIL_ERROR_PARAMS; so are names with '.'
+   (the Maildir++ separator), '\', '*' or '%' (doc/storage.md).
    List all mailboxes, INBOX first: names_r is NULL-terminated, from pool. */
 int mail_user_list_mailboxes(struct mail_user *user, pool_t pool,
 			     const char *const **names_r) ATTR_NODISCARD;

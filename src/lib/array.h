@@ -28,6 +28,18 @@ struct array_base {
 		struct { type *v; size_t count; size_t alloc; pool_t pool; }; \
 	}
 
+/* A named array type, for arrays passed between functions:
+   ARRAY_DEFINE_TYPE(array_str, const char *); struct array_str names; */
+#define ARRAY_DEFINE_TYPE(name, type) \
+	struct name { \
+		union { \
+			struct array_base base; \
+			struct { type *v; size_t count; size_t alloc; \
+				 pool_t pool; }; \
+		}; \
+	}
+ARRAY_DEFINE_TYPE(array_str, const char *);
+
 /* Make room for at least extra more elements of elem_size bytes. */
 void array_reserve_(struct array_base *arr, size_t elem_size, size_t extra);
 void array_delete_(struct array_base *arr, size_t elem_size,

@@ -37,6 +37,8 @@ struct istream_private {
 	uoff_t v_size, v_read;		/* limit */
 	bool pending_lf;		/* crlf: LF still to be written */
 	bool last_cr;			/* crlf: previous byte was CR */
+	struct istream **inputs;	/* concat, NULL-terminated */
+	unsigned int cur_input;
 };
 
 static struct istream_private *
@@ -283,6 +285,64 @@ i_stream_create_crlf(struct istream *parent)
 	s->parent = parent;
 	s->fill = crlf_fill;
 	s->close = parent_close;
+	return &s->istream;
+}
+
+static ssize_t
+concat_fill(struct istream_private *s, size_t avail)
+{
+	for (;;) {
+		struct istream *in = s->inputs[s->cur_input];
+		if (in == NULL) {
+			s->istream.eof = true;
+			return -1;
+		}
+		size_t size;
+		const unsigned char *data = i_stream_get_data(in, &size);
+		if (size == 0) {
+			ssize_t ret = i_stream_read(in);
+			if (ret == 0)
+				return 0;
+			if (ret == -1) {
+				if (in->stream_errno != 0) {
+					s->istream.stream_errno =
+						in->stream_errno;
+					return -1;
+				}
+				s->cur_input++;
+			}
+			continue;
+		}
+		size_t n = MIN(size, avail);
+		memcpy(s->buffer + s->pos, data, n);
+		i_stream_skip(in, n);
+		return (ssize_t)n;
+	}
+}
+
+static void
+concat_close(struct istream_private *s)
+{
+	for (unsigned int i = 0; s->inputs[i] != NULL; i++)
+		i_stream_unref(&s->inputs[i]);
+	free(s->inputs);
+}
+
+struct istream *
+i_stream_create_concat(struct istream *const *inputs)
+{
+	struct istream_private *s = stream_create(65536);
+	unsigned int count = 0;
+
+	while (inputs[count] != NULL)
+		count++;
+	s->inputs = xcalloc(count + 1, sizeof(*s->inputs));
+	for (unsigned int i = 0; i < count; i++) {
+		i_stream_ref(inputs[i]);
+		s->inputs[i] = inputs[i];
+	}
+	s->fill = concat_fill;
+	s->close = concat_close;
 	return &s->istream;
 }
 

@@ -41,6 +41,9 @@ struct istream *i_stream_create_limit(struct istream *parent, uoff_t v_size);
 /* LF -> CRLF conversion over parent (an existing CRLF is left alone), for
    serving mail files stored with bare LF. */
 struct istream *i_stream_create_crlf(struct istream *parent);
+/* The inputs one after another (NULL-terminated array; each is referenced
+   and released when this stream is destroyed). */
+struct istream *i_stream_create_concat(struct istream *const *inputs);
 void i_stream_ref(struct istream *stream);
 void i_stream_unref(struct istream **stream);
 /* Close the fd (if autoclose) and free; sets *stream to NULL. */

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * roost-lmtp: accepts LMTP connections on the listeners the master passed,
+ * looks recipients up through auth-master and saves through lib-storage.
+ */
+#include "lib.h"
+#include "auth-master-client.h"
+#include "process.h"
+#include "lmtp-common.h"
+
+#include <unistd.h>
+
+#define LMTP_MAX_LISTENERS 16
+
+struct lmtp_settings lmtp_set;
+struct auth_master_conn *lmtp_auth_master;
+
+static struct io *listen_ios[LMTP_MAX_LISTENERS];
+static int listen_fds[LMTP_MAX_LISTENERS];
+
+static void
+listener_accept(int *fdp)
+{
+	struct net_addr remote;
+	int fd = net_accept(*fdp, &remote);
+
+	if (fd == -2)
+		i_error("accept() failed: %s", strerror(errno));
+	if (fd < 0)
+		return;
+	lmtp_client_create(fd, &remote);
+}
+
+static void
+sig_stop(int signo ATTR_UNUSED, void *context)
+{
+	ioloop_stop(context);
+}
+
+static void
+drop_privileges(struct config *config)
+{
+	const char *mail_uid = config_get(config, "mail_uid");
+	const char *mail_gid = config_get(config, "mail_gid");
+	const char *error;
+	uid_t uid;
+	gid_t gid, gid2;
+
+	if (geteuid() != 0)
+		return;
+	if (*mail_uid == '\0')
+		i_fatal("mail_uid must be set when roost runs as root "
+			"(roost-lmtp never delivers as root)");
+	if (process_lookup_user(mail_uid, &uid, &gid) < 0)
+		i_fatal("mail_uid: unknown user %s", mail_uid);
+	if (*mail_gid != '\0') {
+		uid_t dummy;
+		if (process_lookup_user(mail_gid, &dummy, &gid2) < 0)
+			i_fatal("mail_gid: unknown group %s", mail_gid);
+		gid = gid2;
+	}
+	if (process_restrict(uid, gid, NULL, false, &error) < 0)
+		i_fatal("cannot drop privileges: %s", error);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct process_args args;
+	struct config *config = process_init(argc, argv, "lmtp", &args);
+	char hostname[256];
+
+	lmtp_set.max_message_size = config_get_size(config,
+						    "lmtp_max_message_size");
+	lmtp_set.max_recipients = config_get_uint(config,
+						  "lmtp_max_recipients");
+	lmtp_set.timeout_msecs = config_get_time_msecs(config, "lmtp_timeout");
+	lmtp_set.mail_location = config_get(config, "mail_location");
+	lmtp_set.base_dir = config_get(config, "base_dir");
+	lmtp_set.hostname = config_get(config, "lmtp_hostname");
+	if (*lmtp_set.hostname == '\0') {
+		if (gethostname(hostname, sizeof(hostname)) < 0)
+			memcpy(hostname, "localhost", 10);
+		hostname[sizeof(hostname) - 1] = '\0';
+		lmtp_set.hostname = hostname;
+	}
+
+	struct ioloop *ioloop = ioloop_create();
+	lmtp_auth_master = auth_master_conn_create(p_strdup_printf(
+		system_pool, "%s/auth-master", lmtp_set.base_dir));
+	if (auth_master_conn_connect(lmtp_auth_master) < 0)
+		i_error("cannot connect to auth-master: %s", strerror(errno));
+	drop_privileges(config);
+
+	unsigned int count = process_get_fds("lmtp", listen_fds,
+					     LMTP_MAX_LISTENERS);
+	if (count == 0)
+		i_fatal("no lmtp listeners passed (ROOST_FDS)");
+	for (unsigned int i = 0; i < count; i++) {
+		net_set_nonblock(listen_fds[i], true);
+		listen_ios[i] = io_add(listen_fds[i], IO_READ, listener_accept,
+				       &listen_fds[i]);
+	}
+	lib_signals_set_handler(SIGTERM, sig_stop, ioloop);
+	lib_signals_set_handler(SIGINT, sig_stop, ioloop);
+	ioloop_run(ioloop);
+
+	for (unsigned int i = 0; i < count; i++)
+		io_remove(&listen_ios[i]);
+	lmtp_clients_destroy_all();
+	auth_master_conn_destroy(&lmtp_auth_master);
+	ioloop_destroy(&ioloop);
+	config_free(&config);
+	return 0;
+}

@@ -53,7 +53,8 @@ bool auth_client_is_ready(const struct auth_client *client);
 void auth_client_set_disconnect_callback(struct auth_client *client,
 					 auth_client_disconnect_callback_t *cb,
 					 void *context);
-/* Hex cookie from the handshake, borrowed; NULL before ready. */
+/* Hex cookie from the handshake, borrowed; NULL before the handshake
+   finished (still returned after a disconnect). */
 const char *auth_client_get_cookie(const struct auth_client *client);
 bool auth_client_has_mech(const struct auth_client *client, const char *mech);
 

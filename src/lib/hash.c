@@ -16,12 +16,15 @@ struct hash_node {
 };
 
 struct hash_table {
-	pool_t pool;	/* nodes and buckets come from the heap; pool unused */
+	pool_t pool;	/* buckets and nodes */
 	hash_fn_t *hash_cb;
 	hash_cmp_fn_t *cmp_cb;
 	struct hash_node **buckets;
 	size_t size;	/* number of buckets, a power of two */
 	size_t count;
+	/* removed nodes, reused before the pool is asked again (arena pools
+	   cannot free single allocations) */
+	struct hash_node *free_nodes;
 };
 
 static unsigned char hash_key[crypto_shorthash_KEYBYTES];
@@ -102,16 +105,17 @@ struct hash_table *
 hash_table_create(pool_t pool, size_t initial_size, hash_fn_t *hash_cb,
 		  hash_cmp_fn_t *cmp_cb)
 {
-	struct hash_table *table = xmalloc(sizeof(*table));
+	struct hash_table *table = p_malloc(pool, sizeof(*table));
 	size_t size = 16;
 
-	while (size < initial_size && size < ((size_t)1 << 30))
+	/* initial_size is a hint from our code, but cap it anyway */
+	while (size < initial_size && size < ((size_t)1 << 20))
 		size *= 2;
 	table->pool = pool;
 	table->hash_cb = hash_cb;
 	table->cmp_cb = cmp_cb;
 	table->size = size;
-	table->buckets = xcalloc(size, sizeof(*table->buckets));
+	table->buckets = p_malloc(pool, size * sizeof(*table->buckets));
 	return table;
 }
 
@@ -134,6 +138,26 @@ hash_table_create_direct(pool_t pool, size_t initial_size)
 	return hash_table_create(pool, initial_size, direct_hash, direct_cmp);
 }
 
+static void
+node_release(struct hash_table *table, struct hash_node *node)
+{
+	node->key = node->value = NULL;
+	node->next = table->free_nodes;
+	table->free_nodes = node;
+}
+
+static struct hash_node *
+node_get(struct hash_table *table)
+{
+	struct hash_node *node = table->free_nodes;
+
+	if (node == NULL)
+		return p_malloc(table->pool, sizeof(*node));
+	table->free_nodes = node->next;
+	node->next = NULL;
+	return node;
+}
+
 void
 hash_table_clear(struct hash_table *table)
 {
@@ -141,7 +165,7 @@ hash_table_clear(struct hash_table *table)
 		struct hash_node *node = table->buckets[i];
 		while (node != NULL) {
 			struct hash_node *next = node->next;
-			free(node);
+			node_release(table, node);
 			node = next;
 		}
 		table->buckets[i] = NULL;
@@ -158,8 +182,13 @@ hash_table_destroy(struct hash_table **_table)
 		return;
 	*_table = NULL;
 	hash_table_clear(table);
-	free(table->buckets);
-	free(table);
+	while (table->free_nodes != NULL) {
+		struct hash_node *next = table->free_nodes->next;
+		p_free(table->pool, table->free_nodes);
+		table->free_nodes = next;
+	}
+	p_free(table->pool, table->buckets);
+	p_free(table->pool, table);
 }
 
 static struct hash_node **
@@ -201,8 +230,12 @@ hash_table_lookup(const struct hash_table *table, const void *key)
 static void
 resize(struct hash_table *table)
 {
-	size_t new_size = table->size * 2;
-	struct hash_node **buckets = xcalloc(new_size, sizeof(*buckets));
+	size_t new_size, bytes;
+
+	if (!size_mul_ok(table->size, 2, &new_size) ||
+	    !size_mul_ok(new_size, sizeof(struct hash_node *), &bytes))
+		lib_panic("hash table size overflow");
+	struct hash_node **buckets = p_malloc(table->pool, bytes);
 
 	for (size_t i = 0; i < table->size; i++) {
 		struct hash_node *node = table->buckets[i];
@@ -214,7 +247,7 @@ resize(struct hash_table *table)
 			node = next;
 		}
 	}
-	free(table->buckets);
+	p_free(table->pool, table->buckets);
 	table->buckets = buckets;
 	table->size = new_size;
 }
@@ -230,7 +263,7 @@ hash_table_insert(struct hash_table *table, void *key, void *value)
 		(*pos)->value = value;
 		return;
 	}
-	struct hash_node *node = xmalloc(sizeof(*node));
+	struct hash_node *node = node_get(table);
 	node->key = key;
 	node->value = value;
 	node->hash = hash;
@@ -248,7 +281,7 @@ hash_table_remove(struct hash_table *table, const void *key)
 	if (node == NULL)
 		return false;
 	*pos = node->next;
-	free(node);
+	node_release(table, node);
 	table->count--;
 	return true;
 }

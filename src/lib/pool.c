@@ -1,14 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Arena pools: allocations are carved from a chain of blocks; the whole
- * chain dies at once. system_pool forwards to the heap. Secure arenas wipe
- * every block before it is freed or reused.
+ * Arena pools: allocations are carved from a chain of blocks that grow
+ * geometrically; the whole chain dies at once. system_pool forwards to the
+ * heap. Secure arenas wipe every block before it is freed or reused.
+ *
+ * Under AddressSanitizer the free space of every block is poisoned and each
+ * allocation is followed by a small red zone, so overruns of arena memory
+ * and use after pool_clear()/p_free() are caught like heap bugs.
  */
 #include "lib.h"
+
+#ifdef __SANITIZE_ADDRESS__
+#  include <sanitizer/asan_interface.h>
+#  define POOL_REDZONE 16
+#  define POISON(addr, size) ASAN_POISON_MEMORY_REGION((addr), (size))
+#  define UNPOISON(addr, size) ASAN_UNPOISON_MEMORY_REGION((addr), (size))
+#else
+#  define POOL_REDZONE 0
+#  define POISON(addr, size) ((void)(addr), (void)(size))
+#  define UNPOISON(addr, size) ((void)(addr), (void)(size))
+#endif
 
 #define POOL_ALIGN 16
 #define POOL_ALIGN_UP(n) (((n) + POOL_ALIGN - 1) & ~(size_t)(POOL_ALIGN - 1))
 #define BLOCK_HEADER_SIZE POOL_ALIGN_UP(sizeof(struct pool_block))
+#define POOL_MIN_BLOCK 64
 
 struct pool_block {
 	struct pool_block *prev;
@@ -18,14 +34,14 @@ struct pool_block {
 };
 
 struct pool {
-	const char *name;
+	char *name;
 	bool is_system;
 	bool is_secure;
-	size_t base_size;
 	struct pool_block *block;	/* current block, newest first */
 };
 
-static struct pool system_pool_s = { .name = "system", .is_system = true };
+static struct pool system_pool_s = { .name = (char *)"system",
+				     .is_system = true };
 pool_t system_pool = &system_pool_s;
 
 static unsigned char *
@@ -35,20 +51,34 @@ block_data(struct pool_block *block)
 }
 
 static struct pool_block *
-block_create(size_t size)
+block_create(const char *name, size_t size)
 {
 	size_t total;
 
 	if (!size_add_ok(size, BLOCK_HEADER_SIZE, &total))
-		lib_panic("pool block size overflow");
+		lib_panic("pool %s: block size overflow", name);
 	struct pool_block *block = xmalloc(total);
 	block->size = size;
+	POISON(block_data(block), size);
 	return block;
+}
+
+/* Zero (or wipe, for secure pools) len bytes at mem and poison them. */
+static void
+pool_forget(pool_t pool, void *mem, size_t len)
+{
+	UNPOISON(mem, len);
+	if (pool->is_secure)
+		safe_memset0(mem, len);
+	else
+		memset(mem, 0, len);
+	POISON(mem, len);
 }
 
 static void
 block_free(pool_t pool, struct pool_block *block)
 {
+	UNPOISON(block_data(block), block->size);
 	if (pool->is_secure)
 		safe_memset0(block_data(block), block->used);
 	free(block);
@@ -57,12 +87,18 @@ block_free(pool_t pool, struct pool_block *block)
 static pool_t
 pool_create(const char *name, size_t initial_size, bool secure)
 {
-	pool_t pool = xmalloc(sizeof(*pool));
+	size_t name_len = strlen(name);
+	pool_t pool = xmalloc(sizeof(*pool) + name_len + 1);
 
-	pool->name = name;
+	/* the name is copied: callers may pass a temporary */
+	pool->name = (char *)(pool + 1);
+	memcpy(pool->name, name, name_len);
 	pool->is_secure = secure;
-	pool->base_size = POOL_ALIGN_UP(initial_size < 64 ? 64 : initial_size);
-	pool->block = block_create(pool->base_size);
+	if (initial_size < POOL_MIN_BLOCK)
+		initial_size = POOL_MIN_BLOCK;
+	if (initial_size > SIZE_MAX / 2)
+		lib_panic("pool %s: initial size too large", name);
+	pool->block = block_create(name, POOL_ALIGN_UP(initial_size));
 	return pool;
 }
 
@@ -99,55 +135,92 @@ pool_clear(pool_t pool)
 {
 	if (pool->is_system)
 		return;
-	/* keep the oldest block (the first one allocated) */
+	/* keep the oldest block (the first one allocated): a scratch pool
+	   that once grew large does not keep the memory */
 	while (pool->block->prev != NULL) {
 		struct pool_block *prev = pool->block->prev;
 		block_free(pool, pool->block);
 		pool->block = prev;
 	}
-	if (pool->is_secure)
-		safe_memset0(block_data(pool->block), pool->block->used);
-	else
-		memset(block_data(pool->block), 0, pool->block->used);
+	pool_forget(pool, block_data(pool->block), pool->block->used);
 	pool->block->used = 0;
 	pool->block->last_alloc_offset = 0;
+}
+
+/* Bytes an allocation of size takes in a block, red zone included. */
+static size_t
+alloc_size(pool_t pool, size_t size)
+{
+	size_t asize;
+
+	if (!size_add_ok(size == 0 ? 1 : size, POOL_ALIGN - 1 + POOL_REDZONE,
+			 &asize))
+		lib_panic("pool %s: allocation size overflow", pool->name);
+	return asize & ~(size_t)(POOL_ALIGN - 1);
+}
+
+/* Start a new block big enough for asize: at least double the current
+   one, so that the number of blocks stays logarithmic. */
+static void
+pool_add_block(pool_t pool, size_t asize)
+{
+	size_t new_size = pool->block->size;
+
+	do {
+		if (!size_mul_ok(new_size, 2, &new_size))
+			lib_panic("pool %s: block size overflow", pool->name);
+	} while (new_size < asize);
+	struct pool_block *block = block_create(pool->name, new_size);
+	block->prev = pool->block;
+	pool->block = block;
 }
 
 void *
 p_malloc(pool_t pool, size_t size)
 {
-	struct pool_block *block = pool->block;
-	size_t asize;
-
 	if (pool->is_system)
 		return xmalloc(size);
-	asize = POOL_ALIGN_UP(size == 0 ? 1 : size);
-	if (asize < size)
-		lib_panic("pool %s: allocation size overflow", pool->name);
-	if (block->size - block->used < asize) {
-		size_t new_size = block->size * 2;
-		while (new_size < asize) {
-			if (!size_mul_ok(new_size, 2, &new_size))
-				lib_panic("pool %s: block size overflow",
-					  pool->name);
-		}
-		struct pool_block *nblock = block_create(new_size);
-		nblock->prev = block;
-		pool->block = block = nblock;
-	}
-	void *mem = block_data(block) + block->used;
+
+	size_t asize = alloc_size(pool, size);
+	if (pool->block->size - pool->block->used < asize)
+		pool_add_block(pool, asize);
+
+	struct pool_block *block = pool->block;
+	unsigned char *mem = block_data(block) + block->used;
 	block->last_alloc_offset = block->used;
 	block->used += asize;
-	/* blocks come zeroed from xmalloc and are zeroed on clear */
+	UNPOISON(mem, size);
+	/* blocks come zeroed from xmalloc and are zeroed when reclaimed */
 	return mem;
 }
 
 static bool
 is_last_alloc(pool_t pool, const void *mem)
 {
-	return mem != NULL && (const unsigned char *)mem ==
-		block_data(pool->block) + pool->block->last_alloc_offset &&
-		pool->block->used > pool->block->last_alloc_offset;
+	struct pool_block *block = pool->block;
+
+	return mem != NULL && block->used > block->last_alloc_offset &&
+		(const unsigned char *)mem ==
+		block_data(block) + block->last_alloc_offset;
+}
+
+/* Grow the last allocation of the current block in place if it fits. */
+static bool
+try_grow_in_place(pool_t pool, void *mem, size_t old_size, size_t new_size)
+{
+	struct pool_block *block = pool->block;
+
+	if (!is_last_alloc(pool, mem))
+		return false;
+	size_t asize = alloc_size(pool, new_size);
+	if (block->size - block->last_alloc_offset < asize)
+		return false;
+	block->used = block->last_alloc_offset + asize;
+	UNPOISON(mem, new_size);
+	/* the tail may hold bytes of an earlier, larger size of this
+	   allocation (p_realloc shrinks without moving) */
+	memset((unsigned char *)mem + old_size, 0, new_size - old_size);
+	return true;
 }
 
 void *
@@ -155,24 +228,25 @@ p_realloc(pool_t pool, void *mem, size_t old_size, size_t new_size)
 {
 	if (pool->is_system) {
 		unsigned char *ret = xrealloc(mem, new_size);
+		if (mem == NULL)
+			old_size = 0;
 		if (new_size > old_size)
 			memset(ret + old_size, 0, new_size - old_size);
 		return ret;
 	}
-	if (new_size <= old_size && mem != NULL)
+	if (mem == NULL)
+		return p_malloc(pool, new_size);
+	if (new_size <= old_size)
 		return mem;
-	if (is_last_alloc(pool, mem)) {
-		struct pool_block *block = pool->block;
-		size_t asize = POOL_ALIGN_UP(new_size);
-		if (asize >= new_size &&
-		    block->size - block->last_alloc_offset >= asize) {
-			block->used = block->last_alloc_offset + asize;
-			return mem;
-		}
-	}
+	if (try_grow_in_place(pool, mem, old_size, new_size))
+		return mem;
+
 	void *ret = p_malloc(pool, new_size);
-	if (mem != NULL)
-		memcpy(ret, mem, old_size);
+	memcpy(ret, mem, old_size);
+	if (pool->is_secure)
+		safe_memset0(mem, old_size);
+	/* the old copy is dead: catch stale pointers under ASan */
+	POISON(mem, old_size);
 	return ret;
 }
 
@@ -187,11 +261,7 @@ p_free(pool_t pool, void *mem)
 	}
 	if (is_last_alloc(pool, mem)) {
 		struct pool_block *block = pool->block;
-		size_t len = block->used - block->last_alloc_offset;
-		if (pool->is_secure)
-			safe_memset0(mem, len);
-		else
-			memset(mem, 0, len);
+		pool_forget(pool, mem, block->used - block->last_alloc_offset);
 		block->used = block->last_alloc_offset;
 	}
 }
@@ -208,7 +278,11 @@ char *
 p_strndup(pool_t pool, const void *str, size_t max_len)
 {
 	size_t len = strnlen(str, max_len);
-	char *ret = p_malloc(pool, len + 1);
+	size_t size;
+
+	if (!size_add_ok(len, 1, &size))
+		lib_panic("p_strndup: size overflow");
+	char *ret = p_malloc(pool, size);
 	memcpy(ret, str, len);
 	return ret;
 }
@@ -217,6 +291,7 @@ void *
 p_memdup(pool_t pool, const void *data, size_t size)
 {
 	void *ret = p_malloc(pool, size);
+
 	if (size > 0)
 		memcpy(ret, data, size);
 	return ret;

@@ -11,6 +11,9 @@
 
 #define PROCESS_FDS_ENV "ROOST_FDS"
 
+/* Process-lifetime copies, reachable for LeakSanitizer at exit. */
+static const char **process_overrides, **process_extra_args;
+
 static const char *
 default_config_path(void)
 {
@@ -38,8 +41,8 @@ args_parse(int argc, char *argv[], struct process_args *args)
 	}
 	array_append(&overrides, NULL);
 	array_append(&extra, NULL);
-	args->overrides = overrides.v;
-	args->extra_args = extra.v;
+	args->overrides = process_overrides = overrides.v;
+	args->extra_args = process_extra_args = extra.v;
 }
 
 struct config *
@@ -60,6 +63,8 @@ process_init(int argc, char *argv[], const char *service,
 		i_fatal("Invalid configuration in %s", args_r->config_path);
 	}
 	str_free(&errors);
+	(void)process_overrides;
+	(void)process_extra_args;
 	int level = log_level_parse(config_get(config, "log_level"));
 	log_set_level(level < 0 ? LOG_LEVEL_INFO : (enum log_level)level);
 	return config;

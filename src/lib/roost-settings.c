@@ -4,7 +4,8 @@
  * line of documentation. doc/config.md is kept in step with this table.
  */
 #include "lib.h"
-#include "settings.h"
+#include "net.h"
+#include "settings-private.h"
 
 const struct setting_def roost_setting_defs[] = {
 	{ "base_dir", SET_STR, "/run/roost", NULL,
@@ -86,4 +87,82 @@ const struct setting_block_def roost_setting_block_defs[] = {
 	{ "passdb", passdb_defs, "a password database, tried in order" },
 	{ "userdb", userdb_defs, "a user database, tried in order" },
 	{ NULL, NULL, NULL }
+};
+
+/* Settings with a grammar beyond their type (settings-private.h). */
+
+static const char *
+check_listen(pool_t pool, const char *value)
+{
+	char **specs = p_strsplit_spaces(pool, value, " \t,");
+	struct net_addr addr;
+	const char *path, *error;
+
+	for (unsigned int i = 0; specs[i] != NULL; i++) {
+		if (net_parse_spec(specs[i], &addr, &path, &error) == 0)
+			continue;
+		if (str_begins(error, "expected"))
+			return p_strdup_printf(pool, "'%s': %s", specs[i], error);
+		return p_strdup_printf(pool, "'%s': %s (expected IP:port, "
+				       "[IPv6]:port, *:port or unix:path)",
+				       specs[i], error);
+	}
+	return NULL;
+}
+
+static const char *
+check_protocols(pool_t pool, const char *value)
+{
+	char **protos = p_strsplit_spaces(pool, value, " \t,");
+
+	for (unsigned int i = 0; protos[i] != NULL; i++) {
+		if (strcmp(protos[i], "imap") != 0 &&
+		    strcmp(protos[i], "pop3") != 0 &&
+		    strcmp(protos[i], "lmtp") != 0) {
+			return p_strdup_printf(pool, "unknown protocol '%s' "
+				"(expected imap, pop3 and/or lmtp)", protos[i]);
+		}
+	}
+	return NULL;
+}
+
+static const char *
+check_mode(pool_t pool ATTR_UNUSED, const char *value)
+{
+	size_t len = strlen(value);
+
+	if (len == 0 || len > 4 || strspn(value, "01234567") != len ||
+	    (len == 4 && value[0] != '0'))
+		return "expected an octal file mode (e.g. 0666)";
+	return NULL;
+}
+
+static const char *
+check_mail_location(pool_t pool ATTR_UNUSED, const char *value)
+{
+	if (!str_begins(value, "maildir:") || value[8] == '\0')
+		return "expected maildir:PATH";
+	for (const char *p = value; (p = strchr(p, '%')) != NULL; p += 2) {
+		if (p[1] == '\0' || strchr("undh%", p[1]) == NULL)
+			return "unknown %variable (expected %u %n %d %h or %%)";
+	}
+	return NULL;
+}
+
+static const char *
+check_not_empty(pool_t pool ATTR_UNUSED, const char *value)
+{
+	return *value == '\0' ? "must not be empty" : NULL;
+}
+
+const struct setting_check roost_setting_checks[] = {
+	{ "base_dir", check_not_empty },
+	{ "imap_listen", check_listen },
+	{ "pop3_listen", check_listen },
+	{ "lmtp_listen", check_listen },
+	{ "auth_client_listen", check_listen },
+	{ "protocols", check_protocols },
+	{ "auth_client_socket_mode", check_mode },
+	{ "mail_location", check_mail_location },
+	{ NULL, NULL }
 };

@@ -1,38 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * roost.conf parser and validator (settings.h). The whole file (with its
- * includes) is read, every line checked against the schema, and every error
- * collected, so that `roost -t` reports them all at once.
+ * roost.conf parser (settings.h). The whole file, with its includes, is
+ * read; every line is checked against the schema and every error is
+ * collected, so that `roost -t` reports them all at once. Values are
+ * checked in settings-value.c; the getters here can then trust them.
  */
 #include "lib.h"
-#include "settings.h"
+#include "settings-private.h"
 
-#include <limits.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define CONFIG_LINE_MAX (64 * 1024)
 #define CONFIG_INCLUDE_DEPTH_MAX 8
+#define CONFIG_GLOB_MATCHES_MAX 256
 #define CONFIG_ERRORS_MAX 100
 
-struct config_value {
-	const char *value;	/* NULL: default */
-	const char *file;
-	unsigned int line;
-};
-
-struct config_entry {
-	const char *key, *value;
-};
-
-struct config_block_private {
-	const struct setting_block_def *def;
-	ARRAY(struct config_entry) entries;
-};
-
-struct config {
-	pool_t pool;
-	const char *path;
-	struct config_value *values;	/* parallel to roost_setting_defs */
-	ARRAY(struct config_block *) blocks;
+/* A file being read, for include loop detection. */
+struct parse_file_id {
+	dev_t dev;
+	ino_t ino;
 };
 
 struct parse_ctx {
@@ -40,9 +29,9 @@ struct parse_ctx {
 	struct str *errors;
 	unsigned int error_count;
 	struct config_block *block;	/* open block, NULL at top level */
-	const char *block_file;
-	unsigned int block_line;
-	const char *include_stack[CONFIG_INCLUDE_DEPTH_MAX + 1];
+	/* blocks wrongly opened inside the open block, still to be closed */
+	unsigned int nested_depth;
+	struct parse_file_id stack[CONFIG_INCLUDE_DEPTH_MAX + 1];
 	unsigned int depth;
 };
 
@@ -77,156 +66,39 @@ defs_find(const struct setting_def *defs, const char *key, size_t *idx_r)
 	return NULL;
 }
 
-static unsigned int
-edit_distance(const char *a, const char *b)
+/* The setting's def, or NULL after reporting an unknown key. */
+static const struct setting_def *
+key_lookup(struct parse_ctx *ctx, const struct setting_def *defs,
+	   const char *where, const char *file, unsigned int line,
+	   const char *key, size_t *idx_r)
 {
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned int row[64], prev_diag, tmp;
+	const struct setting_def *def = defs_find(defs, key, idx_r);
 
-	if (lb >= N_ELEMENTS(row) || la >= 64)
-		return UINT_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = (unsigned int)j;
-	for (size_t i = 1; i <= la; i++) {
-		prev_diag = row[0];
-		row[0] = (unsigned int)i;
-		for (size_t j = 1; j <= lb; j++) {
-			tmp = row[j];
-			unsigned int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-			row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1),
-				     prev_diag + cost);
-			prev_diag = tmp;
-		}
+	if (def != NULL)
+		return def;
+	const char *hint = settings_suggest_key(defs, key);
+	if (hint != NULL) {
+		parse_error(ctx, file, line, "unknown setting '%s'%s "
+			    "(did you mean '%s'?)", key, where, hint);
+	} else {
+		parse_error(ctx, file, line, "unknown setting '%s'%s",
+			    key, where);
 	}
-	return row[lb];
-}
-
-static const char *
-suggest_key(const struct setting_def *defs, const char *key)
-{
-	const char *best = NULL;
-	unsigned int best_dist = 4;
-
-	for (size_t i = 0; defs[i].key != NULL; i++) {
-		unsigned int d = edit_distance(key, defs[i].key);
-		if (d < best_dist) {
-			best_dist = d;
-			best = defs[i].key;
-		}
-	}
-	return best;
-}
-
-/* Number with a unit suffix; units[] pairs a suffix with a multiplier. */
-struct unit {
-	const char *suffix;
-	uint64_t mult;
-};
-
-static const struct unit size_units[] = {
-	{ "", 1 }, { "b", 1 }, { "k", 1024 }, { "kb", 1024 },
-	{ "m", 1024 * 1024 }, { "mb", 1024 * 1024 },
-	{ "g", 1024ULL * 1024 * 1024 }, { "gb", 1024ULL * 1024 * 1024 },
-	{ "t", 1024ULL * 1024 * 1024 * 1024 },
-	{ "tb", 1024ULL * 1024 * 1024 * 1024 },
-	{ NULL, 0 }
-};
-
-static const struct unit time_units[] = {
-	{ "", 1000 }, { "ms", 1 }, { "msec", 1 }, { "msecs", 1 },
-	{ "s", 1000 }, { "sec", 1000 }, { "secs", 1000 },
-	{ "second", 1000 }, { "seconds", 1000 },
-	{ "m", 60000 }, { "min", 60000 }, { "mins", 60000 },
-	{ "minute", 60000 }, { "minutes", 60000 },
-	{ "h", 3600000 }, { "hour", 3600000 }, { "hours", 3600000 },
-	{ "d", 86400000 }, { "day", 86400000 }, { "days", 86400000 },
-	{ NULL, 0 }
-};
-
-static int
-parse_with_unit(const char *value, const struct unit *units,
-		uint64_t *result_r)
-{
-	uint64_t num;
-	const char *end;
-
-	if (str_parse_uint64(value, &num, &end) < 0)
-		return -1;
-	while (*end == ' ')
-		end++;
-	for (size_t i = 0; units[i].suffix != NULL; i++) {
-		if (str_casecmp_ascii(end, units[i].suffix) != 0)
-			continue;
-		if (num > UINT64_MAX / units[i].mult)
-			return -1;
-		*result_r = num * units[i].mult;
-		return 0;
-	}
-	return -1;
+	return NULL;
 }
 
 static bool
-parse_bool(const char *value, bool *result_r)
+value_ok(struct parse_ctx *ctx, const struct setting_def *def,
+	 const char *file, unsigned int line, const char *value)
 {
-	if (str_casecmp_ascii(value, "yes") == 0 ||
-	    str_casecmp_ascii(value, "true") == 0 || strcmp(value, "1") == 0)
-		*result_r = true;
-	else if (str_casecmp_ascii(value, "no") == 0 ||
-		 str_casecmp_ascii(value, "false") == 0 ||
-		 strcmp(value, "0") == 0)
-		*result_r = false;
-	else
-		return false;
-	return true;
-}
+	const char *expected = settings_value_check(ctx->config->pool, def,
+						    value);
 
-static bool
-enum_has(const char *values, const char *value)
-{
-	size_t len = strlen(value);
-
-	for (const char *p = values; *p != '\0';) {
-		const char *end = strchr(p, ':');
-		size_t plen = end == NULL ? strlen(p) : (size_t)(end - p);
-		if (plen == len && strncmp(p, value, len) == 0)
-			return true;
-		if (end == NULL)
-			break;
-		p = end + 1;
-	}
+	if (expected == NULL)
+		return true;
+	parse_error(ctx, file, line, "invalid value '%s' for %s: %s",
+		    value, def->key, expected);
 	return false;
-}
-
-/* NULL if value is valid for def, else what was expected. */
-static const char *
-value_check(const struct setting_def *def, const char *value)
-{
-	uint64_t num;
-	unsigned int uint;
-	bool b;
-
-	switch (def->type) {
-	case SET_STR:
-	case SET_LIST:
-		return NULL;
-	case SET_UINT:
-		return str_to_uint(value, &uint) == 0 ? NULL :
-			"expected an unsigned number";
-	case SET_BOOL:
-		return parse_bool(value, &b) ? NULL : "expected yes or no";
-	case SET_SIZE:
-		return parse_with_unit(value, size_units, &num) == 0 ? NULL :
-			"expected a size (e.g. 512k, 50M, 1G)";
-	case SET_TIME:
-		if (parse_with_unit(value, time_units, &num) < 0 ||
-		    num > UINT_MAX)
-			return "expected a time (e.g. 100ms, 30s, 5m, 2h)";
-		return NULL;
-	case SET_ENUM:
-		return enum_has(def->enum_values, value) ? NULL :
-			"expected one of the values listed for it";
-	}
-	return "unknown type";
 }
 
 static void
@@ -235,23 +107,11 @@ set_top_value(struct parse_ctx *ctx, const char *file, unsigned int line,
 {
 	struct config *config = ctx->config;
 	size_t idx;
-	const struct setting_def *def = defs_find(roost_setting_defs, key, &idx);
+	const struct setting_def *def =
+		key_lookup(ctx, roost_setting_defs, "", file, line, key, &idx);
 
-	if (def == NULL) {
-		const char *hint = suggest_key(roost_setting_defs, key);
-		parse_error(ctx, file, line, "unknown setting '%s'%s%s%s", key,
-			    hint != NULL ? " (did you mean '" : "",
-			    hint != NULL ? hint : "", hint != NULL ? "'?)" : "");
+	if (def == NULL || !value_ok(ctx, def, file, line, value))
 		return;
-	}
-	const char *expected = value_check(def, value);
-	if (expected != NULL) {
-		parse_error(ctx, file, line, "invalid value '%s' for %s: %s%s%s",
-			    value, key, expected,
-			    def->type == SET_ENUM ? ": " : "",
-			    def->type == SET_ENUM ? def->enum_values : "");
-		return;
-	}
 	config->values[idx].value = p_strdup(config->pool, value);
 	config->values[idx].file = p_strdup(config->pool, file);
 	config->values[idx].line = line;
@@ -262,24 +122,13 @@ set_block_value(struct parse_ctx *ctx, const char *file, unsigned int line,
 		const char *key, const char *value)
 {
 	struct config_block_private *b = ctx->block->real;
-	const struct setting_def *def = defs_find(b->def->defs, key, NULL);
+	const char *where = p_strdup_printf(ctx->config->pool, " in %s block",
+					    ctx->block->type);
+	const struct setting_def *def =
+		key_lookup(ctx, b->def->defs, where, file, line, key, NULL);
 
-	if (def == NULL) {
-		const char *hint = suggest_key(b->def->defs, key);
-		parse_error(ctx, file, line, "unknown setting '%s' in %s block%s%s%s",
-			    key, ctx->block->type,
-			    hint != NULL ? " (did you mean '" : "",
-			    hint != NULL ? hint : "", hint != NULL ? "'?)" : "");
+	if (def == NULL || !value_ok(ctx, def, file, line, value))
 		return;
-	}
-	const char *expected = value_check(def, value);
-	if (expected != NULL) {
-		parse_error(ctx, file, line, "invalid value '%s' for %s: %s%s%s",
-			    value, key, expected,
-			    def->type == SET_ENUM ? ": " : "",
-			    def->type == SET_ENUM ? def->enum_values : "");
-		return;
-	}
 	struct config_entry *e = array_push(&b->entries);
 	e->key = p_strdup(ctx->config->pool, key);
 	e->value = p_strdup(ctx->config->pool, value);
@@ -297,9 +146,10 @@ trim(char *s)
 	return s;
 }
 
-/* Unquote a "quoted" value in place; NULL if malformed. */
+/* Unquote a "quoted" value in place (\" and \\ escapes). NULL with
+   *error_r if malformed. */
 static char *
-unquote(char *value)
+unquote(char *value, const char **error_r)
 {
 	char *src = value + 1, *dest = value;
 
@@ -308,8 +158,14 @@ unquote(char *value)
 			src++;
 		*dest++ = *src;
 	}
-	if (*src != '"' || *trim(src + 1) != '\0')
+	if (*src != '"') {
+		*error_r = "missing the closing '\"'";
 		return NULL;
+	}
+	if (*trim(src + 1) != '\0') {
+		*error_r = "text after the closing '\"'";
+		return NULL;
+	}
 	*dest = '\0';
 	return value;
 }
@@ -321,10 +177,143 @@ is_key_char(char c)
 		(c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
 }
 
+static bool
+is_key(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (!is_key_char(*s))
+			return false;
+	}
+	return true;
+}
+
+static const struct setting_block_def *
+block_def_find(const char *type)
+{
+	for (size_t i = 0; roost_setting_block_defs[i].type != NULL; i++) {
+		if (strcmp(roost_setting_block_defs[i].type, type) == 0)
+			return &roost_setting_block_defs[i];
+	}
+	return NULL;
+}
+
+static const char *
+block_types(pool_t pool)
+{
+	struct str *str = str_create(pool, 64);
+
+	for (size_t i = 0; roost_setting_block_defs[i].type != NULL; i++) {
+		if (i > 0)
+			str_append(str, " or ");
+		str_append(str, roost_setting_block_defs[i].type);
+	}
+	return str_c(str);
+}
+
+static void
+block_add(struct parse_ctx *ctx, const char *file, unsigned int line,
+	  const char *type, const char *label,
+	  const struct setting_block_def *bdef)
+{
+	pool_t pool = ctx->config->pool;
+	struct config_block *block = p_malloc(pool, sizeof(*block));
+	struct config_block_private *priv = p_malloc(pool, sizeof(*priv));
+
+	block->type = p_strdup(pool, type);
+	block->label = label == NULL ? NULL : p_strdup(pool, label);
+	block->file = p_strdup(pool, file);
+	block->line = line;
+	block->real = priv;
+	priv->def = bdef;
+	array_init(&priv->entries, pool, 4);
+	/* a block of unknown type stays open (so that its '}' matches) but
+	   is not kept */
+	if (bdef != NULL)
+		array_append(&ctx->config->blocks, block);
+	ctx->block = block;
+}
+
+/* Split "type [label]" in place; false after reporting a bad header. */
+static bool
+block_header_parse(struct parse_ctx *ctx, const char *file, unsigned int line,
+		   char *header, const char **label_r)
+{
+	char *p = header;
+	const char *error;
+
+	*label_r = NULL;
+	while (is_key_char(*p))
+		p++;
+	if (p == header || (*p != '\0' && *p != ' ' && *p != '\t')) {
+		parse_error(ctx, file, line, "expected 'type [label] {'");
+		return false;
+	}
+	char *label = trim(p);
+	*p = '\0';
+	if (*label == '\0')
+		return true;
+	if (*label == '"') {
+		if (unquote(label, &error) == NULL) {
+			parse_error(ctx, file, line, "block label: %s", error);
+			return false;
+		}
+	} else if (!is_key(label)) {
+		parse_error(ctx, file, line, "block label '%s' must be one "
+			    "word or quoted", label);
+		return false;
+	}
+	*label_r = label;
+	return true;
+}
+
+/* "type [label] {" with the '{' already removed. */
+static void
+parse_block_open(struct parse_ctx *ctx, const char *file, unsigned int line,
+		 char *header)
+{
+	const struct setting_block_def *bdef = NULL;
+	const char *label;
+	bool header_ok = block_header_parse(ctx, file, line, header, &label);
+
+	if (ctx->block != NULL) {
+		if (header_ok) {
+			parse_error(ctx, file, line, "blocks cannot be nested "
+				    "(%s block opened at %s:%u is still open)",
+				    ctx->block->type, ctx->block->file,
+				    ctx->block->line);
+		}
+		ctx->nested_depth++;
+		return;
+	}
+	if (header_ok) {
+		bdef = block_def_find(header);
+		if (bdef == NULL) {
+			parse_error(ctx, file, line, "unknown block type '%s' "
+				    "(expected %s)", header,
+				    block_types(ctx->config->pool));
+		}
+	}
+	block_add(ctx, file, line, header, label, bdef);
+}
+
+static void
+parse_block_close(struct parse_ctx *ctx, const char *file, unsigned int line)
+{
+	if (ctx->nested_depth > 0)
+		ctx->nested_depth--;
+	else if (ctx->block == NULL)
+		parse_error(ctx, file, line, "'}' without an open block");
+	else
+		ctx->block = NULL;
+}
+
 static void parse_file(struct parse_ctx *ctx, const char *path,
 		       const char *from_file, unsigned int from_line,
 		       bool missing_ok);
 
+/* path relative to the folder of the including file */
 static const char *
 include_path(struct parse_ctx *ctx, const char *file, const char *path)
 {
@@ -337,47 +326,93 @@ include_path(struct parse_ctx *ctx, const char *file, const char *path)
 }
 
 static void
-parse_block_open(struct parse_ctx *ctx, const char *file, unsigned int line,
-		 char *header)
+parse_include_glob(struct parse_ctx *ctx, const char *file, unsigned int line,
+		   const char *pattern, bool is_try)
 {
-	char *label = header;
-	const struct setting_block_def *bdef = NULL;
+	glob_t gl;
+	int ret = glob(pattern, GLOB_ERR, NULL, &gl);
 
-	while (is_key_char(*label))
-		label++;
-	if (*label != '\0')
-		*label++ = '\0';
-	label = trim(label);
-	for (size_t i = 0; roost_setting_block_defs[i].type != NULL; i++) {
-		if (strcmp(roost_setting_block_defs[i].type, header) == 0)
-			bdef = &roost_setting_block_defs[i];
+	if (ret == GLOB_NOMATCH) {
+		if (!is_try)
+			parse_error(ctx, file, line, "!include %s: no file "
+				    "matches", pattern);
+		return;
 	}
-	if (ctx->block != NULL) {
-		parse_error(ctx, file, line, "blocks cannot be nested "
-			    "(%s block opened at %s:%u is still open)",
-			    ctx->block->type, ctx->block_file, ctx->block_line);
-	} else if (bdef == NULL) {
-		parse_error(ctx, file, line, "unknown block type '%s' "
-			    "(expected passdb or userdb)", header);
+	if (ret != 0) {
+		parse_error(ctx, file, line, "!include %s: cannot read the "
+			    "folder: %s", pattern, strerror(errno));
+		return;
 	}
-	struct config_block *block = p_malloc(ctx->config->pool, sizeof(*block));
-	struct config_block_private *priv =
-		p_malloc(ctx->config->pool, sizeof(*priv));
-	block->type = p_strdup(ctx->config->pool, header);
-	block->label = *label == '\0' ? NULL :
-		p_strdup(ctx->config->pool, label);
-	block->file = p_strdup(ctx->config->pool, file);
-	block->line = line;
-	block->real = priv;
-	priv->def = bdef;
-	array_init(&priv->entries, ctx->config->pool, 4);
-	if (ctx->block == NULL) {
-		if (bdef != NULL)
-			array_append(&ctx->config->blocks, block);
-		ctx->block = block;
-		ctx->block_file = block->file;
-		ctx->block_line = line;
+	if (gl.gl_pathc > CONFIG_GLOB_MATCHES_MAX) {
+		parse_error(ctx, file, line, "!include %s: more than %d "
+			    "files match", pattern, CONFIG_GLOB_MATCHES_MAX);
+	} else {
+		for (size_t i = 0; i < gl.gl_pathc; i++) {
+			parse_file(ctx, p_strdup(ctx->config->pool,
+						 gl.gl_pathv[i]),
+				   file, line, is_try);
+		}
 	}
+	globfree(&gl);
+}
+
+static void
+parse_include(struct parse_ctx *ctx, const char *file, unsigned int line,
+	      char *text)
+{
+	bool is_try = str_begins(text, "!include_try") &&
+		(text[12] == ' ' || text[12] == '\t' || text[12] == '\0');
+	bool is_inc = !is_try && str_begins(text, "!include") &&
+		(text[8] == ' ' || text[8] == '\t' || text[8] == '\0');
+	const char *error;
+
+	if (!is_try && !is_inc) {
+		parse_error(ctx, file, line, "unknown directive (expected "
+			    "!include or !include_try)");
+		return;
+	}
+	char *path = trim(text + (is_try ? 12 : 8));
+	if (*path == '"' && unquote(path, &error) == NULL) {
+		parse_error(ctx, file, line, "!include path: %s", error);
+		return;
+	}
+	if (*path == '\0') {
+		parse_error(ctx, file, line, "!include needs a path");
+		return;
+	}
+	path = (char *)include_path(ctx, file, path);
+	if (strpbrk(path, "*?[") != NULL)
+		parse_include_glob(ctx, file, line, path, is_try);
+	else
+		parse_file(ctx, path, file, line, is_try);
+}
+
+static void
+parse_key_value(struct parse_ctx *ctx, const char *file, unsigned int line,
+		char *text, char *eq)
+{
+	const char *error;
+
+	*eq = '\0';
+	char *key = trim(text), *value = trim(eq + 1);
+	if (*key == '\0') {
+		parse_error(ctx, file, line, "missing setting name before '='");
+		return;
+	}
+	if (!is_key(key)) {
+		parse_error(ctx, file, line, "invalid setting name '%s'", key);
+		return;
+	}
+	if (*value == '"' && unquote(value, &error) == NULL) {
+		parse_error(ctx, file, line, "value of %s: %s", key, error);
+		return;
+	}
+	if (ctx->nested_depth > 0)
+		return;	/* inside a wrongly nested block: already reported */
+	if (ctx->block == NULL)
+		set_top_value(ctx, file, line, key, value);
+	else if (ctx->block->real->def != NULL)
+		set_block_value(ctx, file, line, key, value);
 }
 
 static void
@@ -387,21 +422,20 @@ parse_line(struct parse_ctx *ctx, const char *file, unsigned int line,
 	text = trim(text);
 	if (*text == '\0' || *text == '#')
 		return;
-	if (str_begins(text, "!include_try ") || str_begins(text, "!include ")) {
-		bool is_try = str_begins(text, "!include_try ");
-		char *path = trim(text + (is_try ? 13 : 9));
-		if (*path == '"' && unquote(path) == NULL) {
-			parse_error(ctx, file, line, "bad quoting in !include");
-			return;
-		}
-		parse_file(ctx, include_path(ctx, file, path), file, line,
-			   is_try);
+	if (*text == '!') {
+		parse_include(ctx, file, line, text);
 		return;
 	}
-	if (strcmp(text, "}") == 0) {
-		if (ctx->block == NULL)
-			parse_error(ctx, file, line, "'}' without an open block");
-		ctx->block = NULL;
+	if (*text == '}') {
+		char *rest = trim(text + 1);
+		if (*rest != '\0' && *rest != '#')
+			parse_error(ctx, file, line, "text after '}'");
+		parse_block_close(ctx, file, line);
+		return;
+	}
+	char *eq = strchr(text, '=');
+	if (eq != NULL) {
+		parse_key_value(ctx, file, line, text, eq);
 		return;
 	}
 	size_t len = strlen(text);
@@ -410,91 +444,159 @@ parse_line(struct parse_ctx *ctx, const char *file, unsigned int line,
 		parse_block_open(ctx, file, line, trim(text));
 		return;
 	}
-	char *eq = strchr(text, '=');
-	if (eq == NULL) {
-		parse_error(ctx, file, line, "expected 'key = value', "
-			    "'name {', '}' or '!include path'");
-		return;
+	parse_error(ctx, file, line, "expected 'key = value', 'type [label] {', "
+		    "'}' or '!include path'");
+}
+
+/* Read one line (without its LF) into buf (CONFIG_LINE_MAX + 1 bytes).
+   Returns 1 with the line, 0 at EOF, -1 for an overlong line or a NUL
+   byte (the rest of that line is skipped). */
+static int
+read_line(FILE *f, char *buf, const char **error_r)
+{
+	size_t len = 0;
+	int c;
+	bool has_nul = false;
+
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (c == '\0')
+			has_nul = true;
+		if (len < CONFIG_LINE_MAX)
+			buf[len] = (char)c;
+		len++;
 	}
-	*eq = '\0';
-	char *key = trim(text), *value = trim(eq + 1);
-	for (const char *p = key; *p != '\0'; p++) {
-		if (!is_key_char(*p) || *key == '\0') {
-			parse_error(ctx, file, line, "invalid setting name '%s'",
-				    key);
-			return;
+	if (c == EOF && len == 0)
+		return 0;
+	if (len > CONFIG_LINE_MAX) {
+		*error_r = "line too long (limit 64 KiB)";
+		return -1;
+	}
+	buf[len] = '\0';
+	if (has_nul) {
+		*error_r = "NUL byte in line";
+		return -1;
+	}
+	return 1;
+}
+
+static void
+parse_stream(struct parse_ctx *ctx, const char *path, FILE *f)
+{
+	char *buf = xmalloc(CONFIG_LINE_MAX + 1);
+	const char *error;
+	unsigned int line = 0;
+	int ret;
+
+	while ((ret = read_line(f, buf, &error)) != 0) {
+		line++;
+		if (ret < 0)
+			parse_error(ctx, path, line, "%s", error);
+		else
+			parse_line(ctx, path, line, buf);
+	}
+	if (ferror(f))
+		parse_error(ctx, path, line + 1, "read error: %s",
+			    strerror(errno));
+	free(buf);
+}
+
+/* Open path as a regular file; NULL with errno (EISDIR for non-files). */
+static FILE *
+config_fopen(const char *path, struct parse_file_id *id_r)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0) {
+		int err = errno;
+		close(fd);
+		errno = err;
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EISDIR;
+		return NULL;
+	}
+	id_r->dev = st.st_dev;
+	id_r->ino = st.st_ino;
+	FILE *f = fdopen(fd, "r");
+	if (f == NULL)
+		close(fd);
+	return f;
+}
+
+static bool
+parse_file_open_ok(struct parse_ctx *ctx, const char *path,
+		   const char *from_file, unsigned int from_line,
+		   bool missing_ok, FILE **f_r)
+{
+	struct parse_file_id id;
+
+	*f_r = config_fopen(path, &id);
+	if (*f_r == NULL) {
+		const char *err = errno == EISDIR ? "not a regular file" :
+			strerror(errno);
+		if (missing_ok && errno == ENOENT)
+			return false;
+		if (from_file == NULL)
+			parse_error(ctx, path, 0, "cannot open: %s", err);
+		else
+			parse_error(ctx, from_file, from_line,
+				    "cannot open %s: %s", path, err);
+		return false;
+	}
+	for (unsigned int i = 0; i < ctx->depth; i++) {
+		if (ctx->stack[i].dev == id.dev && ctx->stack[i].ino == id.ino) {
+			parse_error(ctx, from_file, from_line,
+				    "include loop: %s is already being read",
+				    path);
+			fclose(*f_r);
+			return false;
 		}
 	}
-	if (*key == '\0') {
-		parse_error(ctx, file, line, "missing setting name before '='");
-		return;
-	}
-	if (*value == '"' && unquote(value) == NULL) {
-		parse_error(ctx, file, line, "unterminated quoted value");
-		return;
-	}
-	if (ctx->block == NULL)
-		set_top_value(ctx, file, line, key, value);
-	else if (ctx->block->real->def != NULL)
-		set_block_value(ctx, file, line, key, value);
+	ctx->stack[ctx->depth] = id;
+	return true;
 }
 
 static void
 parse_file(struct parse_ctx *ctx, const char *path, const char *from_file,
 	   unsigned int from_line, bool missing_ok)
 {
-	char *buf;
-	unsigned int line = 0;
+	FILE *f;
 
-	for (unsigned int i = 0; i < ctx->depth; i++) {
-		if (strcmp(ctx->include_stack[i], path) == 0) {
-			parse_error(ctx, from_file, from_line,
-				    "include loop: %s includes itself", path);
-			return;
-		}
-	}
 	if (ctx->depth >= CONFIG_INCLUDE_DEPTH_MAX) {
-		parse_error(ctx, from_file, from_line,
-			    "includes nested deeper than %d",
-			    CONFIG_INCLUDE_DEPTH_MAX);
+		parse_error(ctx, from_file, from_line, "!include nested "
+			    "deeper than %d files", CONFIG_INCLUDE_DEPTH_MAX);
 		return;
 	}
-	FILE *f = fopen(path, "re");
-	if (f == NULL) {
-		if (missing_ok && errno == ENOENT)
-			return;
-		if (from_file == NULL)
-			parse_error(ctx, path, 0, "cannot open: %s",
-				    strerror(errno));
-		else
-			parse_error(ctx, from_file, from_line,
-				    "cannot open %s: %s", path, strerror(errno));
+	if (!parse_file_open_ok(ctx, path, from_file, from_line, missing_ok,
+				&f))
 		return;
-	}
-	ctx->include_stack[ctx->depth++] = path;
-	buf = xmalloc(CONFIG_LINE_MAX + 2);
-	while (fgets(buf, CONFIG_LINE_MAX + 2, f) != NULL) {
-		size_t len = strlen(buf);
-		line++;
-		if (len > 0 && buf[len - 1] == '\n') {
-			buf[--len] = '\0';
-		} else if (len > CONFIG_LINE_MAX) {
-			parse_error(ctx, path, line, "line longer than %d bytes",
-				    CONFIG_LINE_MAX);
-			int c;
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
-			continue;
-		}
-		if (memchr(buf, '\0', len) != NULL || strlen(buf) != len) {
-			parse_error(ctx, path, line, "NUL byte in line");
-			continue;
-		}
-		parse_line(ctx, path, line, buf);
-	}
-	free(buf);
+	ctx->depth++;
+	parse_stream(ctx, path, f);
 	fclose(f);
 	ctx->depth--;
+}
+
+static void
+parse_overrides(struct parse_ctx *ctx, const char *const *overrides)
+{
+	pool_t pool = ctx->config->pool;
+
+	for (size_t i = 0; overrides != NULL && overrides[i] != NULL; i++) {
+		const char *eq = strchr(overrides[i], '=');
+		const char *name = p_strdup_printf(pool, "-o %s", overrides[i]);
+		if (eq == NULL) {
+			parse_error(ctx, name, 0, "expected key=value");
+			continue;
+		}
+		char *key = p_strndup(pool, overrides[i],
+				      (size_t)(eq - overrides[i]));
+		set_top_value(ctx, name, 0, trim(key), eq + 1);
+	}
 }
 
 int
@@ -515,23 +617,13 @@ config_load(const char *path, const char *const *overrides,
 
 	parse_file(&ctx, config->path, NULL, 0, false);
 	if (ctx.block != NULL) {
-		parse_error(&ctx, ctx.block_file, ctx.block_line,
+		parse_error(&ctx, ctx.block->file, ctx.block->line,
 			    "%s block is never closed with '}'",
 			    ctx.block->type);
 	}
-	for (size_t i = 0; overrides != NULL && overrides[i] != NULL; i++) {
-		const char *eq = strchr(overrides[i], '=');
-		const char *name = p_strdup_printf(pool, "-o %s", overrides[i]);
-		if (eq == NULL) {
-			parse_error(&ctx, name, 0, "expected key=value");
-			continue;
-		}
-		char *key = p_strndup(pool, overrides[i],
-				      (size_t)(eq - overrides[i]));
-		set_top_value(&ctx, name, 0, trim(key), eq + 1);
-	}
+	parse_overrides(&ctx, overrides);
 	if (ctx.error_count > CONFIG_ERRORS_MAX) {
-		str_printfa(errors, "%s: ... %u more errors\n", path,
+		str_printfa(errors, "%s: ... and %u more errors\n", path,
 			    ctx.error_count - CONFIG_ERRORS_MAX);
 	}
 	if (ctx.error_count > 0) {
@@ -587,7 +679,7 @@ config_get_bool(const struct config *config, const char *key)
 {
 	bool b = false;
 
-	if (!parse_bool(config_get(config, key), &b))
+	if (!settings_parse_bool(config_get(config, key), &b))
 		lib_panic("config_get_bool(%s): not a bool", key);
 	return b;
 }
@@ -597,7 +689,7 @@ config_get_size(const struct config *config, const char *key)
 {
 	uint64_t num = 0;
 
-	if (parse_with_unit(config_get(config, key), size_units, &num) < 0)
+	if (settings_parse_size(config_get(config, key), &num) < 0)
 		lib_panic("config_get_size(%s): not a size", key);
 	return num;
 }
@@ -605,12 +697,11 @@ config_get_size(const struct config *config, const char *key)
 unsigned int
 config_get_time_msecs(const struct config *config, const char *key)
 {
-	uint64_t num = 0;
+	unsigned int msecs = 0;
 
-	if (parse_with_unit(config_get(config, key), time_units, &num) < 0 ||
-	    num > UINT_MAX)
+	if (settings_parse_time_msecs(config_get(config, key), &msecs) < 0)
 		lib_panic("config_get_time_msecs(%s): not a time", key);
-	return (unsigned int)num;
+	return msecs;
 }
 
 char **
@@ -647,129 +738,13 @@ config_block_get(const struct config *config, const char *type,
 const char *
 config_block_value(const struct config_block *block, const char *key)
 {
-	const struct config_block_private *b = block->real;
-	const char *value = NULL;
+	const char *value = settings_block_lookup(block, key);
 
-	for (size_t i = 0; i < b->entries.count; i++) {
-		if (strcmp(b->entries.v[i].key, key) == 0)
-			value = b->entries.v[i].value;
-	}
 	if (value != NULL)
 		return value;
-	const struct setting_def *def = defs_find(b->def->defs, key, NULL);
+	const struct setting_def *def =
+		defs_find(block->real->def->defs, key, NULL);
 	if (def == NULL)
 		lib_panic("config_block_value(%s): not in the schema", key);
 	return def->default_value;
-}
-
-static void
-dump_value(struct str *dest, const char *indent, const char *key,
-	   const char *value)
-{
-	bool quote = *value == '"' || (*value != '\0' &&
-		(value[0] == ' ' || value[strlen(value) - 1] == ' '));
-
-	str_printfa(dest, "%s%s = ", indent, key);
-	if (!quote) {
-		str_append(dest, value);
-	} else {
-		str_append_c(dest, '"');
-		for (; *value != '\0'; value++) {
-			if (*value == '"' || *value == '\\')
-				str_append_c(dest, '\\');
-			str_append_c(dest, *value);
-		}
-		str_append_c(dest, '"');
-	}
-	str_append_c(dest, '\n');
-}
-
-static void
-dump_blocks(const struct config *config, struct str *dest)
-{
-	for (size_t i = 0; i < config->blocks.count; i++) {
-		const struct config_block *block = config->blocks.v[i];
-		const struct config_block_private *b = block->real;
-		str_printfa(dest, "%s%s%s {\n", block->type,
-			    block->label != NULL ? " " : "",
-			    block->label != NULL ? block->label : "");
-		for (size_t j = 0; j < b->entries.count; j++)
-			dump_value(dest, "  ", b->entries.v[j].key,
-				   b->entries.v[j].value);
-		str_append(dest, "}\n");
-	}
-}
-
-void
-config_dump_nondefaults(const struct config *config, struct str *dest)
-{
-	for (size_t i = 0; roost_setting_defs[i].key != NULL; i++) {
-		const char *value = config->values[i].value;
-		if (value != NULL &&
-		    strcmp(value, roost_setting_defs[i].default_value) != 0)
-			dump_value(dest, "", roost_setting_defs[i].key, value);
-	}
-	dump_blocks(config, dest);
-}
-
-void
-config_dump_all(const struct config *config, struct str *dest)
-{
-	for (size_t i = 0; roost_setting_defs[i].key != NULL; i++)
-		dump_value(dest, "", roost_setting_defs[i].key,
-			   config_get(config, roost_setting_defs[i].key));
-	dump_blocks(config, dest);
-}
-
-static bool
-expansion_is_safe(const char *value)
-{
-	return strchr(value, '/') == NULL && value[0] != '.' &&
-		strchr(value, '\n') == NULL;
-}
-
-int
-var_expand_user(pool_t pool, const char *template, const char *user,
-		const char *home, const char **result_r, const char **error_r)
-{
-	struct str *dest = str_create(pool, 128);
-	const char *at = strrchr(user, '@');
-	const char *local = at == NULL ? user : p_strndup(pool, user,
-							  (size_t)(at - user));
-	const char *domain = at == NULL ? "" : at + 1;
-
-	if (home == NULL)
-		home = "";
-	if (template[0] == '~' && (template[1] == '/' || template[1] == '\0')) {
-		if (*home == '\0') {
-			*error_r = "~ used but the user has no home directory";
-			return -1;
-		}
-		str_append(dest, home);
-		template++;
-	}
-	for (const char *p = template; *p != '\0'; p++) {
-		const char *value;
-		if (*p != '%') {
-			str_append_c(dest, *p);
-			continue;
-		}
-		switch (*++p) {
-		case 'u': value = user; break;
-		case 'n': value = local; break;
-		case 'd': value = domain; break;
-		case 'h': str_append(dest, home); continue;
-		case '%': str_append_c(dest, '%'); continue;
-		default:
-			*error_r = "unknown %variable (expected %u %n %d %h %%)";
-			return -1;
-		}
-		if (!expansion_is_safe(value)) {
-			*error_r = "user name not usable in a path";
-			return -1;
-		}
-		str_append(dest, value);
-	}
-	*result_r = str_c(dest);
-	return 0;
 }

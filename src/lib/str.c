@@ -8,7 +8,10 @@ str_create(pool_t pool, size_t initial_size)
 	struct str *str = p_malloc(pool, sizeof(*str));
 
 	str->pool = pool;
-	str->alloc = initial_size < 16 ? 16 : initial_size + 1;
+	if (initial_size < 16)
+		initial_size = 16;
+	if (!size_add_ok(initial_size, 1, &str->alloc))
+		lib_panic("str size overflow");
 	str->data = p_malloc(pool, str->alloc);
 	return str;
 }
@@ -53,10 +56,19 @@ str_reserve(struct str *str, size_t extra)
 void
 str_append_n(struct str *str, const void *data, size_t size)
 {
+	const char *src = data;
+
 	if (size == 0)
 		return;
-	str_reserve(str, size);
-	memmove(str->data + str->len, data, size);
+	if (src >= str->data && src < str->data + str->alloc) {
+		/* appending a part of itself: the data may move */
+		size_t offset = (size_t)(src - str->data);
+		str_reserve(str, size);
+		src = str->data + offset;
+	} else {
+		str_reserve(str, size);
+	}
+	memmove(str->data + str->len, src, size);
 	str->len += size;
 	str->data[str->len] = '\0';
 }

@@ -171,16 +171,20 @@ utf7_decode_run(const char **pp, struct str *dest)
 		if (high != 0) {
 			if (u < 0xdc00 || u > 0xdfff)
 				return -1;
-			utf8_encode(0x10000 + ((high - 0xd800) << 10) +
-				    (u - 0xdc00), dest);
+			if (dest != NULL) {
+				utf8_encode(0x10000 + ((high - 0xd800) << 10) +
+					    (u - 0xdc00), dest);
+			}
 			high = 0;
 		} else if (u >= 0xd800 && u <= 0xdbff) {
 			high = u;
 		} else if (u >= 0xdc00 && u <= 0xdfff) {
 			return -1;
-		} else if (u >= 0x20 && u <= 0x7e) {
-			return -1;	/* printable ASCII must be direct */
-		} else {
+		} else if ((u >= 0x20 && u <= 0x7e) || u == 0) {
+			/* printable ASCII must be direct; NUL would cut the
+			   name short in every C string API */
+			return -1;
+		} else if (dest != NULL) {
 			utf8_encode(u, dest);
 		}
 	}
@@ -191,8 +195,9 @@ utf7_decode_run(const char **pp, struct str *dest)
 	return 0;
 }
 
-int
-imap_utf7_to_utf8(const char *src, struct str *dest)
+/* dest may be NULL: validate only. */
+static int
+utf7_decode(const char *src, struct str *dest)
 {
 	const char *p = src;
 	bool prev_was_run = false;
@@ -202,14 +207,16 @@ imap_utf7_to_utf8(const char *src, struct str *dest)
 		if (c < 0x20 || c > 0x7e)
 			return -1;
 		if (c != '&') {
-			str_append_c(dest, (char)c);
+			if (dest != NULL)
+				str_append_c(dest, (char)c);
 			p++;
 			prev_was_run = false;
 			continue;
 		}
 		p++;
 		if (*p == '-') {
-			str_append_c(dest, '&');
+			if (dest != NULL)
+				str_append_c(dest, '&');
 			p++;
 			prev_was_run = false;
 			continue;
@@ -227,10 +234,17 @@ imap_utf7_to_utf8(const char *src, struct str *dest)
 bool
 imap_utf7_is_valid(const char *src)
 {
-	pool_t pool = pool_create_arena("utf7", 256);
-	struct str *tmp = str_create(pool, 64);
-	bool ret = imap_utf7_to_utf8(src, tmp) == 0;
+	return utf7_decode(src, NULL) == 0;
+}
 
-	pool_destroy(&pool);
-	return ret;
+int
+imap_utf7_to_utf8(const char *src, struct str *dest)
+{
+	size_t old_len = dest->len;
+
+	if (utf7_decode(src, dest) < 0) {
+		str_truncate(dest, old_len);
+		return -1;
+	}
+	return 0;
 }

@@ -1,28 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Login handoff (doc/protocols.md): a login process sends HANDOFF with the
- * client fd; the master claims the login from roost-auth with the login's
- * real pid, decides uid/gid and mail location from the userdb reply, and
- * spawns roost-imap / roost-pop3 as that user with the client on fd 3.
+ * Login handoff (doc/protocols.md): a login process sends one HANDOFF
+ * packet with the client fd over its SOCK_SEQPACKET socketpair; the master
+ * claims the login from roost-auth with REQUEST, using the pid of the login
+ * process it spawned (never one the login names), then starts the mail
+ * process and answers DONE, or FAIL temp|perm. The received fd is always
+ * closed here: after DONE the mail process has its own copy.
  */
 #include "lib.h"
 #include "net.h"
 #include "auth-master-client.h"
 #include "master.h"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define HANDOFF_MAX_PACKET 65536
 #define HANDOFF_FIELDS 12
-#define HANDOFF_MAX_PENDING 256
+#define HANDOFF_FIELD_MAX_LEN 1024	/* every field but the client input */
 
 struct handoff {
+	struct handoff *prev, *next;	/* master->handoffs */
 	pool_t pool;
 	struct service *svc;
-	unsigned int generation;
+	unsigned int generation;	/* of the login process that sent it */
 	int client_fd;
-	char **args;	/* unescaped HANDOFF fields */
+	char **args;			/* unescaped HANDOFF fields */
 };
 
 enum handoff_field {
@@ -44,189 +46,73 @@ handoff_reply(struct handoff *h, const char *reply)
 }
 
 static void
-handoff_finish(struct handoff *h, const char *result, const char *temp_perm,
-	       const char *text)
+handoff_unlink(struct handoff *h)
 {
-	const char *reply;
+	if (h->prev != NULL)
+		h->prev->next = h->next;
+	else if (master->handoffs == h)
+		master->handoffs = h->next;
+	if (h->next != NULL)
+		h->next->prev = h->prev;
+	h->prev = h->next = NULL;
+	if (h->svc->generation == h->generation &&
+	    h->svc->pending_handoffs > 0)
+		h->svc->pending_handoffs--;
+}
 
-	if (temp_perm == NULL) {
-		reply = p_strdup_printf(h->pool, "%s\t%s", result,
-					h->args[HF_REQ_ID]);
-	} else {
-		reply = p_strdup_printf(h->pool, "%s\t%s\t%s\t%s", result,
-					h->args[HF_REQ_ID], temp_perm,
-					p_str_tabescape(h->pool, text));
-	}
-	handoff_reply(h, reply);
+static void
+handoff_free(struct handoff *h)
+{
 	if (h->client_fd >= 0)
 		close(h->client_fd);
-	if (h->svc->generation == h->generation && h->svc->pending_handoffs > 0)
-		h->svc->pending_handoffs--;
-	pool_destroy(&h->pool);
+	pool_t pool = h->pool;
+	pool_destroy(&pool);
+}
+
+/* Answer (DONE if temp_perm is NULL, else FAIL), close the fd, free h. */
+static void
+handoff_finish(struct handoff *h, const char *temp_perm, const char *text)
+{
+	struct str *reply = str_create(h->pool, 128);
+
+	str_append(reply, temp_perm == NULL ? "DONE" : "FAIL");
+	str_append_c(reply, '\t');
+	str_append_tabescaped(reply, h->args[HF_REQ_ID]);
+	if (temp_perm != NULL) {
+		str_printfa(reply, "\t%s\t", temp_perm);
+		str_append_tabescaped(reply, text);
+	}
+	handoff_reply(h, str_c(reply));
+	handoff_unlink(h);
+	handoff_free(h);
 }
 
 static void
-mail_process_exited(pid_t pid, int status, void *context ATTR_UNUSED)
+handoff_claimed(struct handoff *h, const char *username,
+		const char *const *fields)
 {
-	for (size_t i = 0; i < master->mail_pids.count; i++) {
-		if (master->mail_pids.v[i] == pid) {
-			array_delete(&master->mail_pids, i, 1);
-			break;
-		}
-	}
-	if (WIFSIGNALED(status)) {
-		i_error("mail process %d killed by signal %d", (int)pid,
-			WTERMSIG(status));
-	} else if (WEXITSTATUS(status) != 0) {
-		i_warning("mail process %d exited with status %d", (int)pid,
-			  WEXITSTATUS(status));
-	}
-}
+	struct mail_process_request req = {
+		.protocol = h->args[HF_PROTO],
+		.username = username,
+		.userdb_fields = fields,
+		.session = h->args[HF_SESSION],
+		.local_ip = h->args[HF_LOCAL_IP],
+		.local_port = h->args[HF_LOCAL_PORT],
+		.remote_ip = h->args[HF_REMOTE_IP],
+		.remote_port = h->args[HF_REMOTE_PORT],
+		.tag = h->args[HF_TAG],
+		.client_input = h->args[HF_INPUT],
+		.client_fd = h->client_fd,
+	};
+	bool is_temp;
 
-static int
-resolve_id(const char *field, const char *setting, bool is_gid,
-	   uid_t *uid_r, gid_t *gid_r)
-{
-	const char *value = field != NULL && *field != '\0' ? field :
-		config_get(master->config, setting);
-	unsigned int num;
-	uid_t uid;
-	gid_t gid;
-
-	if (*value == '\0') {
-		if (master->is_root)
-			return -1;
-		*uid_r = geteuid();
-		*gid_r = getegid();
-		return 0;
-	}
-	if (str_to_uint(value, &num) == 0) {
-		if (is_gid)
-			*gid_r = (gid_t)num;
-		else
-			*uid_r = (uid_t)num;
-		return 0;
-	}
-	if (process_lookup_user(value, &uid, &gid) < 0)
-		return -1;
-	if (is_gid)
-		*gid_r = gid;
-	else
-		*uid_r = uid;
-	return 0;
-}
-
-static void
-env_add(struct array_str *env, pool_t pool, const char *key,
-	const char *value)
-{
-	array_append(env, p_strdup_printf(pool, "%s=%s", key,
-					  value == NULL ? "" : value));
-}
-
-static bool
-userdb_key_ok(const char *key)
-{
-	if (*key == '\0')
-		return false;
-	for (; *key != '\0'; key++) {
-		if (!((*key >= 'a' && *key <= 'z') || *key == '_' ||
-		      (*key >= '0' && *key <= '9')))
-			return false;
-	}
-	return true;
-}
-
-static void
-handoff_spawn(struct handoff *h, const char *username,
-	      const char *const *fields)
-{
-	const char *uid_f = NULL, *gid_f = NULL, *home = "", *mail = NULL;
-	const char *location, *error;
-	struct array_str env;
-	uid_t uid = (uid_t)-1;
-	gid_t gid = (gid_t)-1;
-
-	array_init(&env, h->pool, 24);
-	for (unsigned int i = 0; fields != NULL && fields[i] != NULL; i++) {
-		const char *eq = strchr(fields[i], '=');
-		if (eq == NULL)
-			continue;
-		const char *key = p_strndup(h->pool, fields[i],
-					    (size_t)(eq - fields[i]));
-		if (strcmp(key, "uid") == 0) uid_f = eq + 1;
-		else if (strcmp(key, "gid") == 0) gid_f = eq + 1;
-		else if (strcmp(key, "home") == 0) home = eq + 1;
-		else if (strcmp(key, "mail") == 0) mail = eq + 1;
-		else if (userdb_key_ok(key)) {
-			char *ukey = p_strdup_printf(h->pool, "ROOST_USERDB_%s",
-						     key);
-			str_ucase_ascii(ukey);
-			env_add(&env, h->pool, ukey, eq + 1);
-		}
-	}
-	gid_t dummy_gid;
-	uid_t dummy_uid;
-	if (resolve_id(uid_f, "mail_uid", false, &uid, &dummy_gid) < 0 ||
-	    resolve_id(gid_f, "mail_gid", true, &dummy_uid, &gid) < 0) {
-		if (gid == (gid_t)-1 && uid != (uid_t)-1)
-			gid = dummy_gid;
-		if (uid == (uid_t)-1 || gid == (gid_t)-1) {
-			i_error("login of %s: no uid/gid (set mail_uid and "
-				"mail_gid, or uid/gid in the userdb)", username);
-			handoff_finish(h, "FAIL", "perm", "Internal error.");
-			return;
-		}
-	}
-	if (uid == 0) {
-		i_error("login of %s: refusing to run mail as root (uid 0)",
-			username);
-		handoff_finish(h, "FAIL", "perm", "Internal error.");
+	if (mail_process_start(h->pool, &req, &is_temp) < 0) {
+		handoff_finish(h, is_temp ? "temp" : "perm",
+			       "Internal error occurred. Refer to server log "
+			       "for more information.");
 		return;
 	}
-	if (!master->is_root && uid != geteuid()) {
-		i_error("login of %s: uid %u differs from roost's own uid %u, "
-			"which only a root master can change", username,
-			(unsigned int)uid, (unsigned int)geteuid());
-		handoff_finish(h, "FAIL", "perm", "Internal error.");
-		return;
-	}
-	if (mail == NULL || *mail == '\0')
-		mail = config_get(master->config, "mail_location");
-	if (var_expand_user(h->pool, mail, username, home, &location,
-			    &error) < 0) {
-		i_error("login of %s: mail location %s: %s", username, mail,
-			error);
-		handoff_finish(h, "FAIL", "perm", "Internal error.");
-		return;
-	}
-	env_add(&env, h->pool, "ROOST_USER", username);
-	env_add(&env, h->pool, "ROOST_HOME", home);
-	env_add(&env, h->pool, "ROOST_MAIL", location);
-	env_add(&env, h->pool, "ROOST_SESSION", h->args[HF_SESSION]);
-	env_add(&env, h->pool, "ROOST_LOCAL_IP", h->args[HF_LOCAL_IP]);
-	env_add(&env, h->pool, "ROOST_LOCAL_PORT", h->args[HF_LOCAL_PORT]);
-	env_add(&env, h->pool, "ROOST_REMOTE_IP", h->args[HF_REMOTE_IP]);
-	env_add(&env, h->pool, "ROOST_REMOTE_PORT", h->args[HF_REMOTE_PORT]);
-	env_add(&env, h->pool, "ROOST_LOGIN_TAG", h->args[HF_TAG]);
-	env_add(&env, h->pool, "ROOST_CLIENT_INPUT", h->args[HF_INPUT]);
-	array_append(&env, NULL);
-
-	bool is_imap = strcmp(h->args[HF_PROTO], "imap") == 0;
-	const char *binary = is_imap ? "roost-imap" : "roost-pop3";
-	const char *path = master_find_binary(h->pool, binary,
-					      is_imap ? "imap" : "pop3");
-	struct service_fd fd = { h->client_fd, "client", NULL };
-	pid_t pid = master_spawn(path, NULL, &fd, 1, env.v, uid, gid, &error);
-	if (pid < 0) {
-		i_error("login of %s: cannot start %s: %s", username, binary,
-			error);
-		handoff_finish(h, "FAIL", "temp", "Internal error.");
-		return;
-	}
-	array_append(&master->mail_pids, pid);
-	child_wait_add(pid, mail_process_exited, NULL);
-	handoff_finish(h, "DONE", NULL, NULL);
+	handoff_finish(h, NULL, NULL);
 }
 
 static void
@@ -236,21 +122,108 @@ handoff_auth_callback(enum auth_master_result result, const char *username,
 {
 	struct handoff *h = context;
 
+	if (master->is_stopping) {
+		handoff_finish(h, "temp", "Server shutting down.");
+		return;
+	}
 	switch (result) {
 	case AUTH_MASTER_OK:
-		handoff_spawn(h, username, fields);
+		handoff_claimed(h, username, fields);
 		return;
 	case AUTH_MASTER_NOTFOUND:
-		i_error("%s: login %s could not be claimed from auth (no such "
-			"finished login)", h->svc->name, h->args[HF_AUTH_ID]);
-		handoff_finish(h, "FAIL", "perm", "Login not verified.");
+		i_error("%s: login (auth id %s) could not be claimed from "
+			"auth: no such finished login", h->svc->name,
+			h->args[HF_AUTH_ID]);
+		handoff_finish(h, "perm", "Login could not be verified.");
 		return;
 	case AUTH_MASTER_TEMP_FAIL:
-		i_error("%s: auth-master lookup failed: %s", h->svc->name,
-			error == NULL ? "unknown error" : error);
-		handoff_finish(h, "FAIL", "temp", "Temporary authentication "
-			       "failure.");
+		i_error("%s: claiming the login from auth failed: %s",
+			h->svc->name, error == NULL ? "unknown error" : error);
+		handoff_finish(h, "temp", "Temporary authentication failure.");
 		return;
+	}
+	handoff_finish(h, "temp", "Internal error.");
+}
+
+/* NULL if the fields of a well-formed HANDOFF are usable, else why not. */
+static const char *
+handoff_fields_check(const struct handoff *h, unsigned int *auth_id_r)
+{
+	if (strcmp(h->args[HF_PROTO], h->svc->protocol) != 0)
+		return "protocol differs from the login process's";
+	if (str_to_uint(h->args[HF_AUTH_ID], auth_id_r) < 0)
+		return "auth id is not a number";
+	if (*h->args[HF_COOKIE] == '\0' || *h->args[HF_REQ_ID] == '\0')
+		return "empty cookie or request id";
+	for (unsigned int i = 0; i < HANDOFF_FIELDS; i++) {
+		const char *p = h->args[i];
+		if (i != HF_INPUT && strlen(p) > HANDOFF_FIELD_MAX_LEN)
+			return "field too long";
+		for (; *p != '\0'; p++) {
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return "control character in a field";
+		}
+	}
+	return NULL;
+}
+
+static struct handoff *
+handoff_create(struct service *svc, const char *packet, int client_fd)
+{
+	pool_t pool = pool_create_arena("handoff", 1024);
+	struct handoff *h = p_malloc(pool, sizeof(*h));
+
+	h->pool = pool;
+	h->svc = svc;
+	h->generation = svc->generation;
+	h->client_fd = client_fd;
+	h->args = p_strsplit(pool, packet, "\t");
+	if (strv_length(h->args) == HANDOFF_FIELDS) {
+		for (unsigned int i = 0; i < HANDOFF_FIELDS; i++)
+			h->args[i] = p_str_tabunescape(pool, h->args[i]);
+	}
+	h->next = master->handoffs;
+	if (h->next != NULL)
+		h->next->prev = h;
+	master->handoffs = h;
+	svc->pending_handoffs++;
+	return h;
+}
+
+/* A packet that is not a HANDOFF with an fd: the peer is broken. */
+static void
+handoff_malformed(struct service *svc, struct handoff *h, size_t size)
+{
+	i_error("%s (pid %d): malformed handoff packet (%zu bytes, fd %s); "
+		"closing the handoff socket", svc->name, (int)svc->pid, size,
+		h->client_fd < 0 ? "missing" : "present");
+	handoff_unlink(h);
+	handoff_free(h);
+	handoff_service_stopped(svc);
+}
+
+static void
+handoff_start(struct handoff *h)
+{
+	struct service *svc = h->svc;
+	unsigned int auth_id;
+	const char *error = handoff_fields_check(h, &auth_id);
+
+	if (error != NULL) {
+		i_error("%s (pid %d): bad handoff: %s", svc->name,
+			(int)svc->pid, error);
+		handoff_finish(h, "perm", "Internal error.");
+	} else if (master->is_stopping) {
+		handoff_finish(h, "temp", "Server shutting down.");
+	} else if (svc->pending_handoffs > MASTER_MAX_PENDING_HANDOFFS) {
+		i_warning("%s: %u logins are already being handed off; "
+			  "refusing more", svc->name,
+			  MASTER_MAX_PENDING_HANDOFFS);
+		handoff_finish(h, "temp", "Too many logins at once.");
+	} else {
+		auth_master_login_request(master->auth_master, svc->pid,
+					  auth_id, h->args[HF_COOKIE],
+					  handoff_auth_callback, h);
 	}
 }
 
@@ -259,59 +232,39 @@ handoff_read(struct service *svc)
 {
 	char buf[HANDOFF_MAX_PACKET + 1];
 	int client_fd;
-	ssize_t ret = fd_read(svc->handoff_fd, buf, HANDOFF_MAX_PACKET,
-			      &client_fd);
+	ssize_t ret = fd_read(svc->handoff_fd, buf, sizeof(buf), &client_fd);
 
 	if (ret < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (ret <= 0) {
-		/* the login process is gone; its exit is handled apart */
+		/* the login process is gone; service_exited() follows */
+		if (ret < 0)
+			i_error("%s: handoff socket: %s", svc->name,
+				strerror(errno));
 		handoff_service_stopped(svc);
 		return;
 	}
-	buf[ret] = '\0';
-	pool_t pool = pool_create_arena("handoff", 1024);
-	struct handoff *h = p_malloc(pool, sizeof(*h));
-	h->pool = pool;
-	h->svc = svc;
-	h->generation = svc->generation;
-	h->client_fd = client_fd;
-	h->args = p_strsplit(pool, buf, "\t");
-	if (strv_length(h->args) != HANDOFF_FIELDS ||
-	    strcmp(h->args[HF_CMD], "HANDOFF") != 0 || client_fd < 0) {
-		i_error("%s: malformed handoff message (%zd bytes, fd %s); "
-			"closing the handoff connection", svc->name, ret,
-			client_fd < 0 ? "missing" : "present");
-		if (client_fd >= 0)
-			close(client_fd);
-		pool_destroy(&pool);
-		handoff_service_stopped(svc);
+	/* a packet that filled the whole buffer may have been truncated */
+	buf[MIN((size_t)ret, HANDOFF_MAX_PACKET)] = '\0';
+	struct handoff *h = handoff_create(svc, buf, client_fd);
+	if ((size_t)ret > HANDOFF_MAX_PACKET || client_fd < 0 ||
+	    strlen(buf) != (size_t)ret ||
+	    strv_length(h->args) != HANDOFF_FIELDS ||
+	    strcmp(h->args[HF_CMD], "HANDOFF") != 0) {
+		handoff_malformed(svc, h, (size_t)ret);
 		return;
 	}
-	for (unsigned int i = 0; i < HANDOFF_FIELDS; i++)
-		h->args[i] = p_str_tabunescape(pool, h->args[i]);
-	unsigned int auth_id;
-	if (str_to_uint(h->args[HF_AUTH_ID], &auth_id) < 0 ||
-	    strcmp(h->args[HF_PROTO], svc->protocol) != 0) {
-		i_error("%s: handoff with bad auth id or protocol", svc->name);
-		handoff_finish(h, "FAIL", "perm", "Internal error.");
-		return;
-	}
-	if (svc->pending_handoffs >= HANDOFF_MAX_PENDING) {
-		handoff_finish(h, "FAIL", "temp", "Too many logins at once.");
-		return;
-	}
-	svc->pending_handoffs++;
-	auth_master_login_request(master->auth_master, svc->pid, auth_id,
-				  h->args[HF_COOKIE], handoff_auth_callback, h);
+	handoff_start(h);
 }
 
 void
-handoff_service_started(struct service *svc)
+handoff_service_started(struct service *svc, int handoff_fd)
 {
+	lib_assert(svc->handoff_fd < 0);
+	svc->handoff_fd = handoff_fd;
 	svc->pending_handoffs = 0;
-	net_set_nonblock(svc->handoff_fd, true);
-	svc->handoff_io = io_add(svc->handoff_fd, IO_READ, handoff_read, svc);
+	net_set_nonblock(handoff_fd, true);
+	svc->handoff_io = io_add(handoff_fd, IO_READ, handoff_read, svc);
 }
 
 void
@@ -325,8 +278,11 @@ handoff_service_stopped(struct service *svc)
 }
 
 void
-mail_processes_signal(struct master *m, int signo)
+handoffs_deinit(struct master *m)
 {
-	for (size_t i = 0; i < m->mail_pids.count; i++)
-		kill(m->mail_pids.v[i], signo);
+	while (m->handoffs != NULL) {
+		struct handoff *h = m->handoffs;
+		handoff_unlink(h);
+		handoff_free(h);
+	}
 }

@@ -1,180 +1,141 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * roost: the master process. Command line, config checks (-t, -n, -a), the
- * pid file, and the signal handling that ties services together.
+ * roost: the master process. The command line (-c -o -F, and -t -n -a
+ * that only look at the config), the start-up order (config, base_dir, pid
+ * file lock, every listener, log, detach, children), SIGHUP reloads and
+ * SIGTERM/SIGINT shutdown.
  */
 #include "lib.h"
-#include "net.h"
 #include "auth-master-client.h"
 #include "master.h"
 
-#include <fcntl.h>
-#include <libgen.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+/* Exit status for a configuration that does not load (like i_fatal). */
+#define MASTER_EXIT_CONFIG 89
+#define MASTER_EXIT_USAGE 2
+/* After SIGKILL, stop waiting for children that still do not exit. */
+#define MASTER_STOP_GIVE_UP_MSECS 5000
+
+enum master_mode {
+	MASTER_MODE_RUN = 0,
+	MASTER_MODE_CHECK,		/* -t */
+	MASTER_MODE_NONDEFAULTS,	/* -n */
+	MASTER_MODE_ALL,		/* -a */
+	MASTER_MODE_VERSION,
+	MASTER_MODE_HELP,
+};
+
 struct master *master;
-
-static void ATTR_NORETURN
-usage(void)
-{
-	fprintf(stderr, "usage: roost [-F] [-c FILE] [-o key=value]... "
-		"[-t | -n | -a | --version]\n");
-	exit(2);
-}
-
-static const char *
-exe_dir(pool_t pool)
-{
-	char buf[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-
-	if (len <= 0)
-		return PKGLIBEXECDIR;
-	buf[len] = '\0';
-	return p_strdup(pool, dirname(buf));
-}
-
-/* -t, -n, -a: print what was asked and exit. */
-static int
-config_command(char mode, const struct process_args *args)
-{
-	struct str *out = str_create(system_pool, 4096);
-	struct config *config;
-
-	if (config_load(args->config_path, args->overrides, &config, out) < 0) {
-		fputs(str_c(out), stderr);
-		return 1;
-	}
-	if (mode == 'n')
-		config_dump_nondefaults(config, out);
-	else if (mode == 'a')
-		config_dump_all(config, out);
-	fputs(str_c(out), stdout);
-	config_free(&config);
-	return 0;
-}
+/* process-lifetime; reachable for LeakSanitizer at exit */
+static struct master master_storage;
 
 static void
-args_parse(int argc, char *argv[], struct process_args *args, char *mode_r)
+usage(FILE *out)
+{
+	fprintf(out,
+		"usage: roost [-F] [-c FILE] [-o key=value]... [-t | -n | -a]\n"
+		"       roost --version\n"
+		"  -c FILE       configuration file (default %s/roost/roost.conf)\n"
+		"  -o key=value  override a setting (repeatable)\n"
+		"  -F            stay in the foreground\n"
+		"  -t            check the configuration and exit\n"
+		"  -n            print the settings that differ from defaults\n"
+		"  -a            print every setting\n", SYSCONFDIR);
+}
+
+static enum master_mode
+args_parse(int argc, char *argv[], struct process_args *args)
 {
 	ARRAY(const char *) overrides;
+	enum master_mode mode = MASTER_MODE_RUN;
 
 	array_init(&overrides, system_pool, 4);
 	memset(args, 0, sizeof(*args));
 	args->config_path = SYSCONFDIR "/roost/roost.conf";
-	*mode_r = '\0';
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+		const char *arg = argv[i];
+		if (strcmp(arg, "-c") == 0 && i + 1 < argc)
 			args->config_path = argv[++i];
-		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+		else if (strcmp(arg, "-o") == 0 && i + 1 < argc)
 			array_append(&overrides, argv[++i]);
-		else if (strcmp(argv[i], "-F") == 0)
+		else if (strcmp(arg, "-F") == 0)
 			args->foreground = true;
-		else if (strcmp(argv[i], "-t") == 0)
-			*mode_r = 't';
-		else if (strcmp(argv[i], "-n") == 0)
-			*mode_r = 'n';
-		else if (strcmp(argv[i], "-a") == 0)
-			*mode_r = 'a';
-		else if (strcmp(argv[i], "--version") == 0)
-			*mode_r = 'v';
-		else
-			usage();
+		else if (strcmp(arg, "-t") == 0)
+			mode = MASTER_MODE_CHECK;
+		else if (strcmp(arg, "-n") == 0)
+			mode = MASTER_MODE_NONDEFAULTS;
+		else if (strcmp(arg, "-a") == 0)
+			mode = MASTER_MODE_ALL;
+		else if (strcmp(arg, "--version") == 0)
+			mode = MASTER_MODE_VERSION;
+		else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
+			mode = MASTER_MODE_HELP;
+		else {
+			fprintf(stderr, "roost: unknown or incomplete option "
+				"'%s'\n", arg);
+			usage(stderr);
+			exit(MASTER_EXIT_USAGE);
+		}
 	}
 	array_append(&overrides, NULL);
 	args->overrides = overrides.v;
+	return mode;
 }
 
-static void
-mkdir_or_die(const char *path, mode_t mode)
+/* Load the config; on errors print every one to stderr and return NULL. */
+static struct config *
+config_load_or_print(const struct process_args *args)
 {
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
-		i_fatal("mkdir(%s) failed: %s", path, strerror(errno));
-	if (chmod(path, mode) < 0)
-		i_fatal("chmod(%s) failed: %s", path, strerror(errno));
-}
+	struct str *errors = str_create(system_pool, 1024);
+	struct config *config;
 
-static void
-base_dir_create(struct master *m)
-{
-	char *path = p_strdup(m->pool, m->base_dir);
-
-	/* mkdir -p for the parents, then the exact modes we need */
-	for (char *p = path + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			i_fatal("mkdir(%s) failed: %s", path, strerror(errno));
-		*p = '/';
+	if (config_load(args->config_path, args->overrides, &config,
+			errors) < 0) {
+		fputs(str_c(errors), stderr);
+		config = NULL;
 	}
-	mkdir_or_die(m->base_dir, 0755);
-	/* the empty chroot of roost-login */
-	mkdir_or_die(p_strdup_printf(m->pool, "%s/login", m->base_dir), 0755);
+	str_free(&errors);
+	return config;
 }
 
-static void
-pid_file_create(struct master *m)
+/* -t, -n, -a */
+static int
+config_command(enum master_mode mode, const struct process_args *args)
 {
-	char buf[32];
-	int fd = open(m->pid_path, O_RDONLY | O_CLOEXEC);
+	struct config *config = config_load_or_print(args);
 
-	if (fd >= 0) {
-		ssize_t len = read(fd, buf, sizeof(buf) - 1);
-		unsigned int pid;
-		close(fd);
-		if (len > 0) {
-			buf[len] = '\0';
-			buf[strcspn(buf, "\n")] = '\0';
-			if (str_to_uint(buf, &pid) == 0 && pid > 0 &&
-			    (pid_t)pid != getpid() &&
-			    (kill((pid_t)pid, 0) == 0 || errno == EPERM))
-				i_fatal("another roost (pid %u) is running with "
-					"base_dir %s", pid, m->base_dir);
-		}
-	}
-	fd = open(m->pid_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		i_fatal("cannot create %s: %s", m->pid_path, strerror(errno));
-	int len = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (write(fd, buf, (size_t)len) != len || close(fd) < 0)
-		i_fatal("cannot write %s: %s", m->pid_path, strerror(errno));
+	if (config == NULL)
+		return MASTER_EXIT_CONFIG;
+	struct str *out = str_create(system_pool, 4096);
+	if (mode == MASTER_MODE_NONDEFAULTS)
+		config_dump_nondefaults(config, out);
+	else if (mode == MASTER_MODE_ALL)
+		config_dump_all(config, out);
+	fputs(str_c(out), stdout);
+	str_free(&out);
+	config_free(&config);
+	return 0;
 }
 
-static void
-log_open(struct master *m)
+void
+master_stop_check(void)
 {
-	const char *path = config_get(m->config, "log_path");
+	struct master *m = master;
 
-	if (*path == '\0')
+	if (!m->is_stopping || !services_all_stopped(m) ||
+	    mail_processes_count(m) > 0)
 		return;
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0)
-		i_fatal("cannot open log_path %s: %s", path, strerror(errno));
-	if (dup2(fd, STDERR_FILENO) < 0)
-		i_fatal("dup2(log) failed: %s", strerror(errno));
-	close(fd);
+	timeout_remove(&m->kill_to);
+	ioloop_stop(current_ioloop);
 }
 
 static void
-daemonize(void)
+stop_give_up(struct master *m)
 {
-	pid_t pid = fork();
-
-	if (pid < 0)
-		i_fatal("fork() failed: %s", strerror(errno));
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		i_fatal("setsid() failed: %s", strerror(errno));
-}
-
-static void
-stop_check(struct master *m)
-{
-	if (!services_all_stopped(m) || m->mail_pids.count > 0)
-		return;
+	i_error("%u children did not exit even after SIGKILL; exiting "
+		"without them", mail_processes_count(m) +
+		(services_all_stopped(m) ? 0 : 1));
 	timeout_remove(&m->kill_to);
 	ioloop_stop(current_ioloop);
 }
@@ -182,11 +143,12 @@ stop_check(struct master *m)
 static void
 stop_kill_timeout(struct master *m)
 {
-	i_warning("children did not stop in time; killing them");
+	i_warning("children did not stop within %u ms; killing them",
+		  MASTER_STOP_KILL_MSECS);
 	services_signal_all(m, SIGKILL);
 	mail_processes_signal(m, SIGKILL);
 	timeout_remove(&m->kill_to);
-	m->kill_to = timeout_add(100, stop_check, m);
+	m->kill_to = timeout_add(MASTER_STOP_GIVE_UP_MSECS, stop_give_up, m);
 }
 
 static void
@@ -194,64 +156,153 @@ sig_stop(int signo, void *context)
 {
 	struct master *m = context;
 
-	if (m->stopping)
+	if (m->is_stopping)
 		return;
-	i_info("received signal %d, stopping", signo);
-	m->stopping = true;
+	i_info("received %s, stopping", strsignal(signo));
+	m->is_stopping = true;
 	services_signal_all(m, SIGTERM);
 	mail_processes_signal(m, SIGTERM);
 	m->kill_to = timeout_add(MASTER_STOP_KILL_MSECS, stop_kill_timeout, m);
-	/* poll: children's exits arrive through SIGCHLD callbacks */
-	(void)timeout_add(50, stop_check, m);
+	master_stop_check();
 }
 
-static bool
-listeners_changed(const struct config *a, const struct config *b)
+static void
+log_errors(const char *errors)
 {
-	static const char *const keys[] = {
-		"protocols", "imap_listen", "pop3_listen", "lmtp_listen",
-		"auth_client_listen", "base_dir", "auth_client_socket_mode",
-	};
+	pool_t pool = pool_create_arena("errors", 1024);
+	char **lines = p_strsplit_spaces(pool, errors, "\n");
 
-	for (size_t i = 0; i < N_ELEMENTS(keys); i++) {
-		if (strcmp(config_get(a, keys[i]), config_get(b, keys[i])) != 0)
-			return true;
+	for (unsigned int i = 0; lines[i] != NULL; i++)
+		i_error("%s", lines[i]);
+	pool_destroy(&pool);
+}
+
+static void
+log_level_apply(const struct config *config)
+{
+	int level = log_level_parse(config_get(config, "log_level"));
+
+	log_set_level(level < 0 ? LOG_LEVEL_INFO : (enum log_level)level);
+}
+
+/* The new config, or NULL (logged) if it cannot replace the running one. */
+static struct config *
+reload_config_load(struct master *m)
+{
+	struct str *errors = str_create(system_pool, 1024);
+	struct config *config;
+
+	if (config_load(m->args.config_path, m->args.overrides, &config,
+			errors) < 0) {
+		log_errors(str_c(errors));
+		i_error("reload failed: %s has errors; keeping the running "
+			"configuration", m->args.config_path);
+		config = NULL;
+	} else if (strcmp(config_get(config, "base_dir"), m->base_dir) != 0) {
+		i_error("reload failed: base_dir cannot change while roost "
+			"runs (restart roost); keeping the running "
+			"configuration");
+		config_free(&config);
 	}
-	return false;
+	str_free(&errors);
+	return config;
 }
 
 static void
 sig_reload(int signo ATTR_UNUSED, void *context)
 {
 	struct master *m = context;
-	struct str *errors = str_create(system_pool, 256);
-	struct config *config;
+	const char *error;
 
-	if (m->stopping)
+	if (m->is_stopping)
 		return;
 	i_info("received SIGHUP, reloading %s", m->args.config_path);
-	if (config_load(m->args.config_path, m->args.overrides, &config,
-			errors) < 0) {
-		char **lines = p_strsplit_spaces(m->pool, str_c(errors), "\n");
-		for (unsigned int i = 0; lines[i] != NULL; i++)
-			i_error("%s", lines[i]);
-		i_error("reload failed; keeping the running configuration");
-		str_free(&errors);
+	struct config *config = reload_config_load(m);
+	if (config == NULL)
 		return;
-	}
-	str_free(&errors);
-	if (listeners_changed(m->config, config)) {
-		i_warning("listener settings changed: they take effect when "
-			  "roost is restarted");
-	}
-	/* the old config stays allocated: services' fds refer into it */
+	listeners_reload(m, config);
+	config_free(&m->config);
 	m->config = config;
-	int level = log_level_parse(config_get(config, "log_level"));
-	log_set_level(level < 0 ? LOG_LEVEL_INFO : (enum log_level)level);
-	/* children re-read the file when they restart */
-	for (size_t i = 0; i < m->services.count; i++)
-		m->services.v[i]->restart_delay_msecs = 0;
-	services_signal_all(m, SIGTERM);
+	log_level_apply(config);
+	/* also reopens the same file, for log rotation */
+	if (master_log_open(config, &error) < 0)
+		i_error("cannot open log_path %s: %s",
+			config_get(config, "log_path"), error);
+	services_reload(m);
+	i_info("configuration reloaded; restarting services");
+}
+
+static void
+master_init(struct master *m, const char **error_r)
+{
+	m->pool = pool_create_arena("master", 8192);
+	m->is_root = geteuid() == 0;
+	m->base_dir = p_strdup(m->pool, config_get(m->config, "base_dir"));
+	m->pid_path = p_strdup_printf(m->pool, "%s/master.pid", m->base_dir);
+	m->exe_dir = master_exe_dir(m->pool);
+	array_init(&m->mail_pids, system_pool, 16);
+	log_level_apply(m->config);
+
+	services_init(m);
+	if (services_check_binaries(m, error_r) < 0)
+		i_fatal("%s", *error_r);
+	master_base_dir_create(m);
+	master_pid_file_lock(m);
+	/* everything is bound before any child runs (doc/protocols.md) */
+	if (listeners_bind_all(m, m->config, error_r) < 0) {
+		master_pid_file_remove(m);
+		i_fatal("%s", *error_r);
+	}
+	if (master_log_open(m->config, error_r) < 0) {
+		master_pid_file_remove(m);
+		i_fatal("cannot open log_path %s: %s",
+			config_get(m->config, "log_path"), *error_r);
+	}
+	if (!m->args.foreground) {
+		master_daemonize();
+		master_pid_file_lock(m);	/* our pid changed */
+	}
+}
+
+static void
+master_deinit(struct master *m)
+{
+	services_deinit(m);
+	auth_master_conn_destroy(&m->auth_master);
+	handoffs_deinit(m);
+	for (size_t i = 0; i < m->mail_pids.count; i++)
+		child_wait_remove(m->mail_pids.v[i]);
+	array_free(&m->mail_pids);
+	master_pid_file_remove(m);
+	config_free(&m->config);
+	pool_destroy(&m->pool);
+}
+
+static int
+master_run(struct master *m)
+{
+	const char *error;
+
+	master_init(m, &error);
+	struct ioloop *ioloop = ioloop_create();
+	lib_signals_set_handler(SIGTERM, sig_stop, m);
+	lib_signals_set_handler(SIGINT, sig_stop, m);
+	lib_signals_set_handler(SIGHUP, sig_reload, m);
+	m->auth_master = auth_master_conn_create(
+		p_strdup_printf(m->pool, "%s/auth-master", m->base_dir));
+	i_info("roost %s starting (config %s, pid %d)", PACKAGE_VERSION,
+	       m->args.config_path, (int)getpid());
+	services_start_all(m);
+	ioloop_run(ioloop);
+
+	master_deinit(m);
+	/* ioloop_destroy() unblocks the signals: a late one must not kill us */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	ioloop_destroy(&ioloop);
+	i_info("roost stopped");
+	return 0;
 }
 
 int
@@ -259,61 +310,36 @@ main(int argc, char *argv[])
 {
 	struct master m_storage;
 	struct master *m = &m_storage;
-	struct str *errors = str_create(system_pool, 1024);
-	char mode;
-	const char *error;
+	int ret;
 
 	memset(m, 0, sizeof(*m));
+	m->pid_fd = -1;
 	master = m;
 	log_init("master", LOG_LEVEL_INFO);
-	args_parse(argc, argv, &m->args, &mode);
-	if (mode == 'v') {
+	enum master_mode mode = args_parse(argc, argv, &m->args);
+	switch (mode) {
+	case MASTER_MODE_VERSION:
 		printf("roost %s\n", PACKAGE_VERSION);
-		return 0;
+		ret = 0;
+		break;
+	case MASTER_MODE_HELP:
+		usage(stdout);
+		ret = 0;
+		break;
+	case MASTER_MODE_CHECK:
+	case MASTER_MODE_NONDEFAULTS:
+	case MASTER_MODE_ALL:
+		ret = config_command(mode, &m->args);
+		break;
+	case MASTER_MODE_RUN:
+	default:
+		m->config = config_load_or_print(&m->args);
+		if (m->config == NULL)
+			i_fatal("invalid configuration in %s",
+				m->args.config_path);
+		ret = master_run(m);
+		break;
 	}
-	if (mode != '\0')
-		return config_command(mode, &m->args);
-	if (config_load(m->args.config_path, m->args.overrides, &m->config,
-			errors) < 0) {
-		fputs(str_c(errors), stderr);
-		i_fatal("invalid configuration in %s", m->args.config_path);
-	}
-	int level = log_level_parse(config_get(m->config, "log_level"));
-	log_set_level(level < 0 ? LOG_LEVEL_INFO : (enum log_level)level);
-
-	m->pool = pool_create_arena("master", 8192);
-	m->is_root = geteuid() == 0;
-	m->base_dir = config_get(m->config, "base_dir");
-	m->pid_path = p_strdup_printf(m->pool, "%s/master.pid", m->base_dir);
-	m->exe_dir = exe_dir(m->pool);
-	array_init(&m->mail_pids, system_pool, 16);
-
-	base_dir_create(m);
-	pid_file_create(m);
-	if (services_create(m, &error) < 0)
-		i_fatal("%s", error);
-	log_open(m);
-	if (!m->args.foreground)
-		daemonize();
-	if (!m->args.foreground || *config_get(m->config, "log_path") != '\0')
-		pid_file_create(m);	/* our pid changed or log moved */
-
-	struct ioloop *ioloop = ioloop_create();
-	lib_signals_set_handler(SIGTERM, sig_stop, m);
-	lib_signals_set_handler(SIGINT, sig_stop, m);
-	lib_signals_set_handler(SIGHUP, sig_reload, m);
-	m->auth_master = auth_master_conn_create(
-		p_strdup_printf(m->pool, "%s/auth-master", m->base_dir));
-	i_info("roost %s starting (config %s)", PACKAGE_VERSION,
-	       m->args.config_path);
-	services_start_all(m);
-	ioloop_run(ioloop);
-
-	services_destroy(m);
-	auth_master_conn_destroy(&m->auth_master);
-	if (unlink(m->pid_path) < 0 && errno != ENOENT)
-		i_error("unlink(%s) failed: %s", m->pid_path, strerror(errno));
-	i_info("roost stopped");
-	ioloop_destroy(&ioloop);
-	return 0;
+	p_free(system_pool, m->args.overrides);
+	return ret;
 }

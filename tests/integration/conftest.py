@@ -89,6 +89,8 @@ userdb {{
   driver = passwd-file
   args = {self.users}
 }}
+{"mail_uid = vmail" if IS_ROOT else ""}
+{"mail_gid = vmail" if IS_ROOT else ""}
 {self.extra_config}
 """)
 

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The settings roost-auth uses, copied out of the loaded config into a plain
+ * struct so that the protocol code can be built (and unit tested) without a
+ * config file.
+ */
+#ifndef ROOST_AUTH_SETTINGS_H
+#define ROOST_AUTH_SETTINGS_H
+
+struct config;
+
+/* Built-in limits (no settings key yet; see doc/auth.md). */
+#define AUTH_CLIENT_MAX_LINE_LENGTH 8192
+#define AUTH_MASTER_MAX_LINE_LENGTH 8192
+#define AUTH_PROTOCOL_MAX_FIELDS 64
+/* Decoded SASL response size (one CONT or resp=). */
+#define AUTH_SASL_MAX_RESPONSE_SIZE 4096
+#define AUTH_USERNAME_MAX_LENGTH 255
+#define AUTH_PASSWORD_MAX_LENGTH 1024
+#define AUTH_CLIENT_MAX_PENDING_REQUESTS 1024
+#define AUTH_MAX_CONNECTIONS 2048
+#define AUTH_REQUEST_TIMEOUT_MSECS (60 * 1000)
+#define AUTH_HANDSHAKE_TIMEOUT_MSECS (30 * 1000)
+/* TCP auth-client connections (Postfix) idle without requests. */
+#define AUTH_CLIENT_TCP_IDLE_TIMEOUT_MSECS (10 * 60 * 1000)
+#define AUTH_CLAIM_TIMEOUT_MSECS (30 * 1000)
+#define AUTH_MAX_CLAIMS 100000
+#define AUTH_WORKER_THREADS 4
+#define AUTH_WORKER_MAX_QUEUE 512
+
+struct auth_settings {
+	/* NULL-terminated, upper-case mechanism names ("PLAIN"). */
+	const char *const *mechanisms;
+	unsigned int failure_delay_msecs;
+	/* passwd-file paths of the passdb and userdb blocks, in file order;
+	   NULL-terminated. */
+	const char *const *passdb_paths;
+	const char *const *userdb_paths;
+	unsigned int worker_threads;
+	unsigned int worker_max_queue;
+};
+
+/* Fill set from config; strings are allocated from pool. -1 with *error_r
+   (from pool) on an unusable setting (unknown mechanism or passdb driver,
+   missing passwd-file path). */
+int auth_settings_from_config(const struct config *config, pool_t pool,
+			      struct auth_settings *set_r,
+			      const char **error_r) ATTR_NODISCARD;
+
+#endif

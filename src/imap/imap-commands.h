@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* The command functions of roost-imap, one file each (cmd-*.c). */
+#ifndef ROOST_IMAP_COMMANDS_H
+#define ROOST_IMAP_COMMANDS_H
+
+#include "imap-client.h"
+
+imap_command_func_t cmd_capability;
+imap_command_func_t cmd_noop;
+imap_command_func_t cmd_logout;
+imap_command_func_t cmd_id;
+imap_command_func_t cmd_list;
+imap_command_func_t cmd_select;
+imap_command_func_t cmd_examine;
+imap_command_func_t cmd_fetch;
+imap_command_func_t cmd_store;
+imap_command_func_t cmd_uid;
+imap_command_func_t cmd_expunge;
+imap_command_func_t cmd_close;
+imap_command_func_t cmd_unselect;
+imap_command_func_t cmd_check;
+
+/* Shared by FETCH/UID FETCH and STORE/UID STORE (cmd-uid.c sets
+   cmd->uid and calls these). */
+bool cmd_fetch_run(struct client_command *cmd, const struct imap_arg *args);
+bool cmd_store_run(struct client_command *cmd, const struct imap_arg *args);
+
+#endif

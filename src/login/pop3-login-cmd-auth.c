@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * AUTH (RFC 5034): "AUTH mechanism [initial-response]" ("=" is an empty
+ * initial response); challenges go out as "+ base64" and "*" from the
+ * client cancels (pop3-login.c). A bare "AUTH" lists the mechanisms, as
+ * many clients expect (RFC 1734 style).
+ */
+#include "lib.h"
+#include "login-client.h"
+#include "login-auth.h"
+#include "pop3-login.h"
+
+static void
+list_mechs(struct login_client *client)
+{
+	struct str *str = str_create(client->pool, 64);
+
+	str_append(str, "+OK\r\n");
+	if (login_auth_has_mech("PLAIN"))
+		str_append(str, "PLAIN\r\n");
+	if (login_auth_has_mech("LOGIN"))
+		str_append(str, "LOGIN\r\n");
+	str_append(str, ".\r\n");
+	login_client_send(client, str_c(str));
+}
+
+bool
+pop3_login_cmd_auth(struct pop3_login_client *pc, char *args,
+		    const char **bad_r)
+{
+	struct login_client *client = pc->client;
+	char *ir;
+
+	if (args == NULL) {
+		list_mechs(client);
+		return true;
+	}
+	ir = strchr(args, ' ');
+	if (ir != NULL) {
+		*ir++ = '\0';
+		if (strchr(ir, ' ') != NULL || ir[0] == '\0') {
+			*bad_r = "Invalid AUTH arguments.";
+			return false;
+		}
+		if (strcmp(ir, "=") == 0)
+			ir[0] = '\0';
+	}
+	str_ucase_ascii(args);
+	if (strcmp(args, "PLAIN") != 0 && strcmp(args, "LOGIN") != 0) {
+		*bad_r = "Unsupported authentication mechanism.";
+		return false;
+	}
+	if (!login_auth_has_mech(args)) {
+		login_client_send(client, "-ERR [SYS/TEMP] Authentication "
+				  "service unavailable.\r\n");
+		return true;
+	}
+	login_auth_begin(client, args, ir);
+	if (ir != NULL)
+		safe_memset0(ir, strlen(ir));
+	return true;
+}

@@ -35,7 +35,7 @@ array_delete_(struct array_base *arr, size_t elem_size, size_t idx,
 	arr->count -= count;
 }
 
-void
+void *
 array_insert_space_(struct array_base *arr, size_t elem_size, size_t idx)
 {
 	unsigned char *data;
@@ -47,4 +47,5 @@ array_insert_space_(struct array_base *arr, size_t elem_size, size_t idx)
 		(arr->count - idx) * elem_size);
 	memset(data + idx * elem_size, 0, elem_size);
 	arr->count++;
+	return data + idx * elem_size;
 }

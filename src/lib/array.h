@@ -44,8 +44,9 @@ ARRAY_DEFINE_TYPE(array_str, const char *);
 void array_reserve_(struct array_base *arr, size_t elem_size, size_t extra);
 void array_delete_(struct array_base *arr, size_t elem_size,
 		   size_t idx, size_t count);
-void array_insert_space_(struct array_base *arr, size_t elem_size,
-			 size_t idx);
+/* Returns the new (zeroed) element. */
+void *array_insert_space_(struct array_base *arr, size_t elem_size,
+			  size_t idx);
 
 #define array_init(a, p, initial) \
 	do { (a)->base.v = NULL; (a)->base.count = 0; (a)->base.alloc = 0; \
@@ -62,10 +63,11 @@ void array_insert_space_(struct array_base *arr, size_t elem_size,
 	 memset(&(a)->v[(a)->count], 0, sizeof(*(a)->v)), \
 	 &(a)->v[(a)->count++])
 #define array_append(a, value) (*array_push(a) = (value))
-/* Insert a zeroed element at idx and return a pointer to it. */
+/* Insert a zeroed element at idx (0..count) and return a pointer to it.
+   idx is evaluated once, so array_insert(a, a->count) appends. */
 #define array_insert(a, idx) \
-	(array_insert_space_(&(a)->base, sizeof(*(a)->v), (idx)), \
-	 &(a)->v[(idx)])
+	((__typeof__((a)->v))array_insert_space_(&(a)->base, \
+						 sizeof(*(a)->v), (idx)))
 #define array_delete(a, idx, n) \
 	array_delete_(&(a)->base, sizeof(*(a)->v), (idx), (n))
 #define array_clear(a) ((a)->count = 0)

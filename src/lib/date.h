@@ -9,11 +9,16 @@
 
 #include <time.h>
 
-/* "Sun, 22 Nov 2026 20:01:02 +0100" */
+/* "Sun, 22 Nov 2026 20:01:02 +0100". Returned string is from pool. An
+   offset beyond +-99:59 is taken as +0000, and a t outside the years
+   0..9999 as the epoch: corrupt stored values are not trusted. */
 const char *rfc5322_date_format(pool_t pool, time_t t, int tz_offset_min);
 /* Accepts RFC 5322 with the obsolete forms (optional weekday and seconds,
-   2- and 3-digit years, named zones UT/GMT/EST..., military zones as -0000,
-   comments and extra whitespace). 0 on success, -1 if unparsable. */
+   2- and 3-digit years, named zones UT/GMT/EST..., military and unknown
+   zones as -0000, comments and extra whitespace). Fields are range-checked
+   (31 Apr and 29 Feb 2023 are rejected; a weekday must be a real name but
+   need not match); text after the zone is ignored. A missing zone is
+   -0000. 0 on success, -1 if unparsable. */
 int rfc5322_date_parse(const char *str, time_t *time_r, int *tz_offset_min_r)
 	ATTR_NODISCARD;
 

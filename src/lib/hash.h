@@ -3,7 +3,10 @@
  * Hash table with keyed hashing (SipHash via libsodium, a random key per
  * process) so that adversarial keys (keywords, header names, mailbox names)
  * cannot force collisions. Keys and values are borrowed pointers: the table
- * never copies or frees them. Memory for the table comes from its pool.
+ * never copies or frees them. Memory for the table (buckets and nodes) comes
+ * from its pool; removed nodes are reused. With system_pool, destroy the
+ * table with hash_table_destroy(); with an arena, destroying the pool frees
+ * it too, and hash_table_destroy() must come before pool_destroy() if used.
  */
 #ifndef ROOST_HASH_H
 #define ROOST_HASH_H
@@ -40,8 +43,9 @@ bool hash_table_remove(struct hash_table *table, const void *key);
 size_t hash_table_count(const struct hash_table *table);
 void hash_table_clear(struct hash_table *table);
 
-/* Iterate in no particular order. Do not insert while iterating; removing
-   the current key is allowed. */
+/* Iterate in no particular order. Do not insert new keys while iterating
+   (the table may resize); removing the current key, and replacing the
+   value of an existing key, are allowed. */
 void hash_table_iterate_init(struct hash_table *table, struct hash_iter *iter);
 bool hash_table_iterate(struct hash_iter *iter, void **key_r, void **value_r);
 

@@ -30,6 +30,7 @@ struct io_fd {
 struct timeout {
 	unsigned int msecs;
 	uint64_t next_run;	/* monotonic msecs */
+	uint64_t seq;		/* tie-break: earlier (re)scheduling first */
 	uint64_t last_iteration;
 	size_t heap_idx;
 	io_callback_t *callback;
@@ -58,6 +59,8 @@ struct ioloop {
 	sigset_t sigmask;
 	struct signal_entry signals[65];
 	ARRAY(struct child_wait) children;
+	struct timeout *reap_to;	/* catch children that exited early */
+	uint64_t timer_seq;
 };
 
 struct ioloop *current_ioloop = NULL;
@@ -208,7 +211,8 @@ io_remove(struct io **_io)
 	if (io == NULL)
 		return;
 	*_io = NULL;
-	struct io_fd *iofd = io_fd_get(ioloop, io->fd, false);
+	struct io_fd *iofd = ioloop == NULL ? NULL :
+		io_fd_get(ioloop, io->fd, false);
 	if (iofd != NULL) {
 		if (iofd->read_io == io)
 			iofd->read_io = NULL;
@@ -224,7 +228,11 @@ io_remove(struct io **_io)
 static bool
 heap_less(struct ioloop *ioloop, size_t a, size_t b)
 {
-	return ioloop->heap.v[a]->next_run < ioloop->heap.v[b]->next_run;
+	const struct timeout *ta = ioloop->heap.v[a], *tb = ioloop->heap.v[b];
+
+	if (ta->next_run != tb->next_run)
+		return ta->next_run < tb->next_run;
+	return ta->seq < tb->seq;
 }
 
 static void
@@ -282,6 +290,7 @@ timeout_add_(unsigned int msecs, io_callback_t *callback, void *context)
 	timeout->callback = callback;
 	timeout->context = context;
 	timeout->next_run = ioloop_monotonic_msecs() + msecs;
+	timeout->seq = ++ioloop->timer_seq;
 	timeout->last_iteration = ioloop->iteration;
 	timeout->heap_idx = ioloop->heap.count;
 	array_append(&ioloop->heap, timeout);
@@ -313,6 +322,7 @@ void
 timeout_reset(struct timeout *timeout)
 {
 	timeout->next_run = ioloop_monotonic_msecs() + timeout->msecs;
+	timeout->seq = ++current_ioloop->timer_seq;
 	heap_fix(current_ioloop, timeout->heap_idx);
 }
 
@@ -335,14 +345,15 @@ timers_run(struct ioloop *ioloop)
 
 	while (ioloop->heap.count > 0 && ioloop->running) {
 		struct timeout *t = ioloop->heap.v[0];
-		/* each timer runs at most once per iteration, so a 0 ms
-		   timer cannot starve the ios */
+		/* Each timer runs at most once per iteration, so a 0 ms timer
+		   cannot starve the ios. Rescheduled and new timers get a
+		   higher seq, so a due timer that has not run yet always sorts
+		   before one that already ran: stopping here is correct. */
 		if (t->next_run > now || t->last_iteration == ioloop->iteration)
 			break;
 		t->last_iteration = ioloop->iteration;
 		t->next_run = now + t->msecs;
-		if (t->msecs == 0)
-			t->next_run = now;
+		t->seq = ++ioloop->timer_seq;
 		heap_sift_down(ioloop, 0);
 		t->callback(t->context);	/* may remove t */
 	}
@@ -418,6 +429,13 @@ sigchld_handler(int signo ATTR_UNUSED, void *context)
 	}
 }
 
+static void
+children_reap_timeout(struct ioloop *ioloop)
+{
+	timeout_remove(&ioloop->reap_to);
+	sigchld_handler(SIGCHLD, ioloop);
+}
+
 void
 child_wait_add(pid_t pid, child_exit_callback_t *callback, void *context)
 {
@@ -429,8 +447,11 @@ child_wait_add(pid_t pid, child_exit_callback_t *callback, void *context)
 	cw->context = context;
 	if (ioloop->signals[SIGCHLD].handler == NULL)
 		lib_signals_set_handler(SIGCHLD, sigchld_handler, ioloop);
-	/* the child may have exited before SIGCHLD was routed here */
-	sigchld_handler(SIGCHLD, ioloop);
+	/* The child may have exited before SIGCHLD was routed to the
+	   signalfd; reap from the loop (never from inside this call, so the
+	   callback cannot run before the caller has recorded the child). */
+	if (ioloop->reap_to == NULL)
+		ioloop->reap_to = timeout_add(0, children_reap_timeout, ioloop);
 }
 
 void

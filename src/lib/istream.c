@@ -56,15 +56,18 @@ stream_create(size_t max_buffer_size)
 static ssize_t
 fd_fill(struct istream_private *s, size_t avail)
 {
-	ssize_t ret = read(s->fd, s->buffer + s->pos, avail);
+	ssize_t ret;
 
+	do {
+		ret = read(s->fd, s->buffer + s->pos, avail);
+	} while (ret < 0 && errno == EINTR);
 	if (ret > 0)
 		return ret;
 	if (ret == 0) {
 		s->istream.eof = true;
 		return -1;
 	}
-	if (errno == EAGAIN || errno == EINTR)
+	if (errno == EAGAIN)
 		return 0;
 	s->istream.stream_errno = errno;
 	return -1;

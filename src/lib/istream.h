@@ -2,7 +2,9 @@
 /*
  * Input streams. Non-blocking (for sockets), stackable (fd, in-memory data,
  * a limit/literal window over a parent; TLS and decompression later), each
- * with an explicit maximum buffer size that is also the line-length limit.
+ * with an explicit maximum buffer size that is also the line-length limit:
+ * a line of max_buffer_size bytes INCLUDING its LF (or CRLF) still fits, one
+ * byte more and i_stream_read() returns -2 with no LF buffered.
  *
  * Read contract, i_stream_read():
  *    >0  bytes were added to the buffer

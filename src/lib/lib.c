@@ -64,12 +64,25 @@ xstrndup(const char *str, size_t max_len)
 void
 lib_panic(const char *fmt, ...)
 {
+	static bool panicking = false;
 	char msg[1024];
 	va_list args;
 
 	va_start(args, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, args);
 	va_end(args);
-	log_event_log(NULL, LOG_LEVEL_FATAL, "Panic: %s", msg);
+	if (!panicking) {
+		/* the log itself uses pools and strings: if those are what
+		   broke, the nested panic falls through to plain stderr */
+		panicking = true;
+		log_event_log(NULL, LOG_LEVEL_FATAL, "Panic: %s", msg);
+	} else {
+		char line[1100];
+		int len = snprintf(line, sizeof(line), "Panic: %s\n", msg);
+		if (len > 0 && write(STDERR_FILENO, line,
+				     MIN((size_t)len, sizeof(line) - 1)) < 0) {
+			/* nothing more we can do */
+		}
+	}
 	abort();
 }

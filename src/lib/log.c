@@ -166,6 +166,36 @@ append_escaped(struct str *dest, const char *value, bool quote)
 		str_append_c(dest, '"');
 }
 
+/* user and session sit in the prefix unquoted: escape everything that
+   could make the prefix ambiguous (a client may choose its login name). */
+static void
+append_prefix_value(struct str *dest, const char *value)
+{
+	for (; *value != '\0'; value++) {
+		unsigned char c = (unsigned char)*value;
+		if (c <= ' ' || c == 0x7f || strchr("()<>\"\\:", c) != NULL)
+			str_printfa(dest, "\\x%02x", c);
+		else
+			str_append_c(dest, (char)c);
+	}
+}
+
+/* The message: only what could break the line (or fake an escape) is
+   escaped, so ordinary text with quotes stays readable. */
+static void
+append_message(struct str *dest, const char *msg)
+{
+	for (; *msg != '\0'; msg++) {
+		unsigned char c = (unsigned char)*msg;
+		if (c == '\\')
+			str_append(dest, "\\\\");
+		else if (c < ' ' || c == 0x7f)
+			str_printfa(dest, "\\x%02x", c);
+		else
+			str_append_c(dest, (char)c);
+	}
+}
+
 static bool
 key_is_shown(const struct log_event *event, const struct log_event *owner,
 	     const char *key)
@@ -216,12 +246,12 @@ append_prefix(struct str *line, const struct log_event *event,
 	const char *session = event_find(event, "session");
 	if (user != NULL) {
 		str_append_c(line, '(');
-		append_escaped(line, user, false);
+		append_prefix_value(line, user);
 		str_append_c(line, ')');
 	}
 	if (session != NULL) {
 		str_append_c(line, '<');
-		append_escaped(line, session, false);
+		append_prefix_value(line, session);
 		str_append_c(line, '>');
 	}
 	str_append(line, ": ");
@@ -240,7 +270,7 @@ log_event_logv(struct log_event *event, enum log_level level,
 	struct str *out = str_create(pool, LOG_LINE_MAX);
 	append_prefix(out, event, level);
 	vsnprintf(msgbuf, sizeof(msgbuf), fmt, args);
-	append_escaped(out, msgbuf, false);
+	append_message(out, msgbuf);
 	append_fields(out, event, event);
 	if (out->len > LOG_LINE_MAX - 1)
 		str_truncate(out, LOG_LINE_MAX - 1);

@@ -58,7 +58,7 @@ net_parse_spec(const char *spec, struct net_addr *addr_r,
 	}
 	memcpy(addr_r->ip, host, host_len);
 	addr_r->ip[host_len] = '\0';
-	if (strcmp(addr_r->ip, "*") == 0)
+	if (strcmp(addr_r->ip, "*") == 0 && spec[0] != '[')
 		memcpy(addr_r->ip, "0.0.0.0", 8);
 	else if (strcmp(addr_r->ip, "::") != 0 && addr_r->ip[0] == '\0') {
 		*error_r = "empty address";
@@ -140,6 +140,26 @@ unix_addr_fill(const char *path, struct sockaddr_un *sun)
 	return 0;
 }
 
+/* A socket left by a previous run is removed; one that still accepts
+   connections belongs to a live process and is left alone (-1). Only
+   sockets are ever removed, never other files. */
+static int
+unix_remove_stale(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	int fd = net_connect_unix(path);
+	if (fd >= 0) {
+		close(fd);
+		errno = EADDRINUSE;
+		return -1;
+	}
+	(void)unlink(path);
+	return 0;
+}
+
 int
 net_listen_unix(const char *path, mode_t mode, uid_t uid, gid_t gid,
 		int backlog, const char **error_r)
@@ -156,10 +176,11 @@ net_listen_unix(const char *path, mode_t mode, uid_t uid, gid_t gid,
 		*error_r = strerror(errno);
 		return -1;
 	}
-	/* a stale socket from a previous run: only remove sockets */
-	struct stat st;
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(path);
+	if (unix_remove_stale(path) < 0) {
+		*error_r = "socket is in use by another process";
+		close(fd);
+		return -1;
+	}
 	mode_t old_umask = umask(0777 & ~mode);
 	int ret = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old_umask);

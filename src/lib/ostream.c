@@ -9,6 +9,7 @@
 #include "istream.h"
 #include "ostream.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@ struct ostream_private {
 	bool autoclose;
 	bool corked;
 	bool blocking;		/* not a socket/pipe: write until done */
+	bool is_socket;		/* send(MSG_NOSIGNAL): no SIGPIPE */
 	size_t max_buffer_size;
 	unsigned char *buf;
 	size_t buf_alloc, head, tail;	/* pending data is buf[head..tail) */
@@ -48,7 +50,10 @@ o_stream_create_fd(int fd, size_t max_buffer_size, bool autoclose)
 
 	s->fd = fd;
 	s->autoclose = autoclose;
-	s->blocking = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (fstat(fd, &st) == 0) {
+		s->blocking = S_ISREG(st.st_mode);
+		s->is_socket = S_ISSOCK(st.st_mode);
+	}
 	return &s->ostream;
 }
 
@@ -93,6 +98,14 @@ pending(const struct ostream_private *s)
 
 static void stream_io_writable(struct ostream_private *s);
 
+static ssize_t
+stream_write(struct ostream_private *s, const void *data, size_t size)
+{
+	if (s->is_socket)
+		return send(s->fd, data, size, MSG_NOSIGNAL);
+	return write(s->fd, data, size);
+}
+
 static void
 update_io(struct ostream_private *s, bool want)
 {
@@ -107,7 +120,7 @@ static int
 buffer_flush(struct ostream_private *s)
 {
 	while (pending(s) > 0) {
-		ssize_t ret = write(s->fd, s->buf + s->head, pending(s));
+		ssize_t ret = stream_write(s, s->buf + s->head, pending(s));
 		if (ret < 0) {
 			if (errno == EINTR)
 				continue;
@@ -160,8 +173,8 @@ o_stream_send(struct ostream *stream, const void *data, size_t size)
 	}
 	if (!s->corked && pending(s) == 0) {
 		while (done < size) {
-			ssize_t ret = write(s->fd, (const char *)data + done,
-					    size - done);
+			ssize_t ret = stream_write(s, (const char *)data + done,
+						   size - done);
 			if (ret < 0) {
 				if (errno == EINTR)
 					continue;
@@ -217,8 +230,12 @@ o_stream_flush(struct ostream *stream)
 		update_io(s, false);
 		return -1;
 	}
-	if (ret == 0 || s->callback != NULL)
-		update_io(s, ret == 0 || s->io != NULL);
+	/* partial write: wait for IO_WRITE. All written: keep an armed io
+	   only for a flush callback (it may have asked to be called). */
+	if (ret == 0)
+		update_io(s, true);
+	else if (s->callback == NULL)
+		update_io(s, false);
 	return ret;
 }
 
@@ -320,7 +337,13 @@ o_stream_finish(struct ostream *stream)
 	if (s->dest != NULL)
 		return 0;
 	s->corked = false;
-	return buffer_flush(s) < 0 ? -1 : 0;
+	int ret = buffer_flush(s);
+	if (ret < 0)
+		return -1;
+	/* a socket that would block: the rest goes out from the loop */
+	if (ret == 0)
+		update_io(s, true);
+	return 0;
 }
 
 int

@@ -4,6 +4,7 @@
 #include "process.h"
 #include "settings.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/prctl.h>
@@ -20,29 +21,61 @@ default_config_path(void)
 	return SYSCONFDIR "/roost/roost.conf";
 }
 
+/* Options first or mixed with arguments; "--" ends the options. Anything
+   else starting with '-' is an error (the master passes only -c and -o). */
 static void
 args_parse(int argc, char *argv[], struct process_args *args)
 {
 	ARRAY(const char *) overrides, extra;
+	bool options_done = false;
 
 	array_init(&overrides, system_pool, 4);
 	array_init(&extra, system_pool, 4);
 	memset(args, 0, sizeof(*args));
 	args->config_path = default_config_path();
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
-			args->config_path = argv[++i];
-		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
-			array_append(&overrides, argv[++i]);
-		else if (strcmp(argv[i], "-F") == 0)
+		const char *arg = argv[i];
+		bool has_value = i + 1 < argc;
+
+		if (options_done || arg[0] != '-' || arg[1] == '\0')
+			array_append(&extra, arg);
+		else if (strcmp(arg, "--") == 0)
+			options_done = true;
+		else if (strcmp(arg, "-F") == 0)
 			args->foreground = true;
+		else if (strcmp(arg, "-c") == 0 && has_value)
+			args->config_path = argv[++i];
+		else if (strcmp(arg, "-o") == 0 && has_value)
+			array_append(&overrides, argv[++i]);
 		else
-			array_append(&extra, argv[i]);
+			i_fatal("Unknown or incomplete option: %s "
+				"(usage: -c FILE -o key=value -F)", arg);
 	}
 	array_append(&overrides, NULL);
 	array_append(&extra, NULL);
 	args->overrides = process_overrides = overrides.v;
 	args->extra_args = process_extra_args = extra.v;
+}
+
+/* Started by the master, fd 2 already is the log (doc/protocols.md). A
+   process started by hand (no ROOST_FDS) opens log_path itself. */
+static void
+log_setup(const struct config *config)
+{
+	const char *level_name = config_get(config, "log_level");
+	const char *path = config_get(config, "log_path");
+	int level = log_level_parse(level_name);
+
+	log_set_level(level < 0 ? LOG_LEVEL_INFO : (enum log_level)level);
+	if (path[0] == '\0' || getenv(PROCESS_FDS_ENV) != NULL)
+		return;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		i_error("open(%s) failed: %s; logging to stderr", path,
+			strerror(errno));
+		return;
+	}
+	log_set_fd(fd);
 }
 
 struct config *
@@ -63,10 +96,7 @@ process_init(int argc, char *argv[], const char *service,
 		i_fatal("Invalid configuration in %s", args_r->config_path);
 	}
 	str_free(&errors);
-	(void)process_overrides;
-	(void)process_extra_args;
-	int level = log_level_parse(config_get(config, "log_level"));
-	log_set_level(level < 0 ? LOG_LEVEL_INFO : (enum log_level)level);
+	log_setup(config);
 	return config;
 }
 
@@ -89,35 +119,64 @@ process_get_fds(const char *name, int *fds_r, unsigned int max_fds)
 		if (strcmp(colon + 1, name) != 0 ||
 		    str_to_uint(items[i], &fd) < 0 || fd > INT_MAX)
 			continue;
+		/* never stdio, never an fd that is not open */
+		if (fd < 3 || fcntl((int)fd, F_GETFD) < 0) {
+			i_error("%s: fd %u (%s) is not usable", PROCESS_FDS_ENV,
+				fd, name);
+			continue;
+		}
 		fds_r[count++] = (int)fd;
 	}
 	pool_destroy(&pool);
 	return count;
 }
 
+#define PASSWD_BUF_MAX (1024 * 1024)
+
+/* getpwnam_r/getpwuid_r with a buffer that grows on ERANGE (bounded).
+   1 found, 0 not found, -1 lookup error. */
+static int
+passwd_lookup(const char *name, uid_t uid, uid_t *uid_r, gid_t *gid_r)
+{
+	struct passwd pw, *result = NULL;
+	size_t size = 4096;
+	int ret;
+
+	for (;;) {
+		char *buf = xmalloc(size);
+		ret = name != NULL ?
+			getpwnam_r(name, &pw, buf, size, &result) :
+			getpwuid_r(uid, &pw, buf, size, &result);
+		if (ret == 0 && result != NULL) {
+			*uid_r = pw.pw_uid;
+			*gid_r = pw.pw_gid;
+		}
+		free(buf);
+		if (ret != ERANGE || size >= PASSWD_BUF_MAX)
+			break;
+		size *= 2;
+	}
+	if (ret != 0)
+		return -1;
+	return result != NULL ? 1 : 0;
+}
+
 int
 process_lookup_user(const char *name, uid_t *uid_r, gid_t *gid_r)
 {
-	struct passwd pw, *result;
-	char buf[4096];
 	unsigned int num;
 
-	if (getpwnam_r(name, &pw, buf, sizeof(buf), &result) == 0 &&
-	    result != NULL) {
-		*uid_r = pw.pw_uid;
-		*gid_r = pw.pw_gid;
+	if (passwd_lookup(name, 0, uid_r, gid_r) > 0)
 		return 0;
-	}
-	if (str_to_uint(name, &num) == 0) {
+	if (str_to_uint(name, &num) < 0 || num == (unsigned int)(uid_t)-1)
+		return -1;
+	/* a numeric uid: its passwd group if it has an entry, else the same
+	   number as gid */
+	if (passwd_lookup(NULL, (uid_t)num, uid_r, gid_r) <= 0) {
 		*uid_r = (uid_t)num;
-		if (getpwuid_r(*uid_r, &pw, buf, sizeof(buf), &result) == 0 &&
-		    result != NULL)
-			*gid_r = pw.pw_gid;
-		else
-			*gid_r = (gid_t)num;
-		return 0;
+		*gid_r = (gid_t)num;
 	}
-	return -1;
+	return 0;
 }
 
 int

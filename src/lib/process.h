@@ -18,23 +18,34 @@ struct process_args {
 	const char *config_path;
 	const char **overrides;		/* NULL-terminated */
 	bool foreground;		/* -F */
-	/* Arguments that are not options (e.g. "imap" for roost-login),
-	   NULL-terminated. */
+	/* Arguments that are not options, in argv order, NULL-terminated:
+	   this is how the caller gets its positional arguments (e.g. the
+	   protocol "imap" of roost-login is extra_args[0]). Options and
+	   arguments may be mixed; "--" ends the options. */
 	const char **extra_args;
 };
 
-/* Parses argv into args (allocated from system_pool, live for the process),
-   loads the config or exits via i_fatal() after logging every error, and
-   calls log_init(service, log_level). Returns the config (process-wide). */
+/* Parses argv into args (vectors allocated from system_pool, strings
+   borrowed from argv; both live for the process). An unknown option or a
+   -c/-o without its value is fatal. Loads the config or exits via i_fatal()
+   after logging every error, calls log_init(service) (service must stay
+   valid: a literal) and sets the level from log_level. log_path: a process
+   started by the master (ROOST_FDS set) logs to fd 2, which the master
+   points at the log; one started by hand opens log_path itself (O_APPEND;
+   stderr if it cannot). Returns the config (caller frees at exit with
+   config_free()). */
 struct config *process_init(int argc, char *argv[], const char *service,
 			    struct process_args *args_r);
 
-/* Inherited fds named name (from ROOST_FDS); returns how many were found,
-   at most max_fds. */
+/* Inherited fds named name (from ROOST_FDS), in the order listed; returns
+   how many were found, at most max_fds. Entries for fds 0-2 or fds that are
+   not open are skipped (logged). */
 unsigned int process_get_fds(const char *name, int *fds_r,
 			     unsigned int max_fds);
 
-/* Look up a system user by name. 0, or -1 if it does not exist. */
+/* Look up a system user by name (getpwnam_r). A decimal number that is not
+   a user name is taken as a uid (gid: its passwd entry's, else the same
+   number). 0, or -1 if it does not exist. */
 int process_lookup_user(const char *name, uid_t *uid_r, gid_t *gid_r);
 /* Drop privileges: optional chroot (then chdir "/"), setgroups to gid,
    setgid, setuid, PR_SET_NO_NEW_PRIVS. Refuses uid 0 unless allow_root.

@@ -28,6 +28,8 @@ void str_append(struct str *str, const char *cstr);
 void str_append_n(struct str *str, const void *data, size_t size);
 void str_append_c(struct str *str, char chr);
 void str_append_str(struct str *dest, const struct str *src);
+/* str_append_n()/str_append_str() may be given part of str itself. The
+   printf arguments must not point into str (it may move). */
 void str_printfa(struct str *str, const char *fmt, ...) ATTR_FORMAT(2, 3);
 void str_vprintfa(struct str *str, const char *fmt, va_list args)
 	ATTR_FORMAT(2, 0);

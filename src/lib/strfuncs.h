@@ -25,9 +25,11 @@ void str_lcase_ascii(char *str);
 void str_ucase_ascii(char *str);
 
 /* Split str at any of the separator characters into a NULL-terminated
-   vector allocated from pool; empty fields are kept. */
+   vector allocated from pool (vector and strings; use an arena, as there
+   is no matching free); empty fields are kept, so "" gives { "" }. */
 char **p_strsplit(pool_t pool, const char *str, const char *separators);
-/* Same, but empty fields are dropped (for space-separated lists). */
+/* Same, but empty fields are dropped (for space-separated lists): ""
+   gives an empty vector. */
 char **p_strsplit_spaces(pool_t pool, const char *str,
 			 const char *separators);
 unsigned int strv_length(char *const *strv);
@@ -37,7 +39,8 @@ unsigned int strv_length(char *const *strv);
    \r -> \001r, \n -> \001n. */
 void str_append_tabescaped(struct str *dest, const char *src);
 const char *p_str_tabescape(pool_t pool, const char *src);
-/* Returns a newly allocated unescaped copy (from pool). */
+/* Returns a newly allocated unescaped copy (from pool). An unknown escape
+   \001x gives x; a trailing \001 is kept. */
 char *p_str_tabunescape(pool_t pool, const char *src);
 
 /* Wipe secrets (wrapper for explicit_bzero). */

@@ -109,8 +109,8 @@ b64_put16(struct b64_writer *w, uint16_t u, struct str *dest)
 	w->acc &= (1U << w->bits) - 1;
 }
 
-int
-imap_utf8_to_utf7(const char *src, struct str *dest)
+static int
+utf7_encode(const char *src, struct str *dest)
 {
 	const unsigned char *p = (const unsigned char *)src;
 	size_t size = strlen(src);
@@ -144,6 +144,18 @@ imap_utf8_to_utf7(const char *src, struct str *dest)
 		if (w.bits > 0)
 			str_append_c(dest, mb64[(w.acc << (6 - w.bits)) & 0x3f]);
 		str_append_c(dest, '-');
+	}
+	return 0;
+}
+
+int
+imap_utf8_to_utf7(const char *src, struct str *dest)
+{
+	size_t old_len = dest->len;
+
+	if (utf7_encode(src, dest) < 0) {
+		str_truncate(dest, old_len);
+		return -1;
 	}
 	return 0;
 }

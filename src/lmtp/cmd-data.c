@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * DATA (RFC 2033 §4.2, RFC 5321 §4.5.2): the message is read as a byte
- * stream, dot-unstuffed, and spooled to an unlinked temp file (never held
- * in memory), up to lmtp_max_message_size; then delivered to each
- * recipient (lmtp-delivery.c).
+ * DATA (RFC 2033 §4.2, RFC 5321 §4.1.1.4): the message is dot-unstuffed
+ * and spooled to an unlinked temp file as it arrives, never held in memory,
+ * up to lmtp_max_message_size; after the final "." it is delivered to each
+ * recipient (lmtp-delivery.c). A message over the limit is read to its end
+ * and then refused with 552 per recipient (§4.5.3.1.10).
  */
 #include "lib.h"
 #include "lmtp-common.h"
@@ -11,10 +12,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#define DATA_CHUNK_SIZE 8192
+
+/* An anonymous file: nothing is left behind if we crash. */
 static int
 spool_open(void)
 {
 	const char *dir = getenv("TMPDIR");
+	char path[PATH_MAX];
 	int fd;
 
 	if (dir == NULL || *dir == '\0')
@@ -22,149 +27,116 @@ spool_open(void)
 	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
 		return fd;
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/roost-lmtp.XXXXXX", dir);
+	/* file systems without O_TMPFILE */
+	if ((size_t)snprintf(path, sizeof(path), "%s/roost-lmtp.XXXXXX",
+			     dir) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	fd = mkostemp(path, O_CLOEXEC);
-	if (fd >= 0)
-		unlink(path);
+	if (fd >= 0 && unlink(path) < 0) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
 void
-cmd_data(struct lmtp_client *client, const char *args ATTR_UNUSED)
+cmd_data(struct lmtp_client *client, const char *params)
 {
+	if (*params != '\0') {
+		lmtp_client_reply(client, 501, "5.5.4", "DATA takes no "
+				  "parameters");
+		return;
+	}
 	if (client->mail_from == NULL) {
-		lmtp_client_reply(client, "503 5.5.1 MAIL needed first");
+		lmtp_client_reply(client, 503, "5.5.1", "MAIL needed first");
 		return;
 	}
 	if (client->rcpts.count == 0) {
-		lmtp_client_reply(client, "554 5.5.1 No valid recipients");
+		lmtp_client_reply(client, 554, "5.5.1", "No valid recipients");
 		return;
 	}
-	client->data_fd = spool_open();
-	if (client->data_fd < 0) {
+	client->spool_fd = spool_open();
+	if (client->spool_fd < 0) {
 		e_error(client->event, "cannot create a spool file: %s",
 			strerror(errno));
-		lmtp_client_reply(client, "451 4.3.0 Temporary internal error");
+		lmtp_client_reply(client, 451, "4.3.0", "Temporary internal "
+				  "error");
 		return;
 	}
 	client->state = LMTP_STATE_DATA;
-	client->data_state = DATA_LINE_START;
 	client->data_size = 0;
-	client->data_buf_used = 0;
-	lmtp_client_reply(client, "354 OK, send the message ending with "
-			  "<CRLF>.<CRLF>");
+	client->data_too_big = false;
+	client->spool_failed = false;
+	smtp_data_decoder_init(&client->decoder);
+	lmtp_client_reply(client, 354, NULL, "OK, send the message ending "
+			  "with <CRLF>.<CRLF>");
 }
 
 static void
-data_flush(struct lmtp_client *client)
+spool_write(struct lmtp_client *client, const unsigned char *data,
+	    size_t size)
 {
-	size_t done = 0;
-
-	while (done < client->data_buf_used && client->data_fd >= 0) {
-		ssize_t ret = write(client->data_fd, client->data_buf + done,
-				    client->data_buf_used - done);
+	if (client->data_too_big || client->spool_failed || size == 0)
+		return;
+	if (size > lmtp_set.max_message_size - client->data_size) {
+		client->data_too_big = true;
+		return;
+	}
+	client->data_size += size;
+	while (size > 0) {
+		ssize_t ret = write(client->spool_fd, data, size);
 		if (ret < 0) {
 			if (errno == EINTR)
 				continue;
 			e_error(client->event, "spool write failed: %s",
 				strerror(errno));
-			close(client->data_fd);
-			client->data_fd = -1;
-			break;
+			client->spool_failed = true;
+			return;
 		}
-		done += (size_t)ret;
-	}
-	client->data_buf_used = 0;
-}
-
-static void
-data_put(struct lmtp_client *client, const char *bytes, size_t size)
-{
-	if (client->data_too_big)
-		return;
-	if (client->data_size + size > lmtp_set.max_message_size) {
-		client->data_too_big = true;
-		return;
-	}
-	client->data_size += size;
-	for (size_t i = 0; i < size; i++) {
-		if (client->data_buf_used == sizeof(client->data_buf))
-			data_flush(client);
-		client->data_buf[client->data_buf_used++] =
-			(unsigned char)bytes[i];
+		data += ret;
+		size -= (size_t)ret;
 	}
 }
 
 static void
 data_finished(struct lmtp_client *client)
 {
-	data_flush(client);
 	client->state = LMTP_STATE_COMMAND;
-	if (client->data_too_big) {
-		for (size_t i = 0; i < client->rcpts.count; i++) {
-			lmtp_client_reply(client, "552 5.3.4 <%s> Message "
-				"too big", client->rcpts.v[i].address);
+	for (size_t i = 0; i < client->rcpts.count; i++) {
+		const char *address = client->rcpts.v[i].address;
+
+		if (client->data_too_big) {
+			lmtp_client_reply(client, 552, "5.3.4", "<%s> Message "
+					  "too big for system", address);
+		} else if (client->spool_failed) {
+			lmtp_client_reply(client, 451, "4.3.0", "<%s> "
+					  "Temporary internal error", address);
 		}
-	} else if (client->data_fd < 0) {
-		for (size_t i = 0; i < client->rcpts.count; i++) {
-			lmtp_client_reply(client, "451 4.3.0 <%s> Temporary "
-				"internal error", client->rcpts.v[i].address);
-		}
-	} else {
-		lmtp_deliver_all(client);
 	}
+	if (!client->data_too_big && !client->spool_failed)
+		lmtp_deliver_all(client);
 	lmtp_client_transaction_reset(client);
 }
 
-/* One byte through the dot-unstuffing state machine; true at the end. */
-static bool
-data_byte(struct lmtp_client *client, unsigned char c)
+void
+lmtp_data_input(struct lmtp_client *client)
 {
-	switch (client->data_state) {
-	case DATA_LINE_START:
-		if (c == '.') {
-			client->data_state = DATA_DOT;
-			return false;
-		}
-		break;
-	case DATA_DOT:
-		if (c == '\r') {
-			client->data_state = DATA_DOT_CR;
-			return false;
-		}
-		if (c == '\n')	/* ".\n": be lenient, treat as the end */
-			return true;
-		/* a stuffed dot: drop it, keep c */
-		break;
-	case DATA_DOT_CR:
-		if (c == '\n')
-			return true;
-		data_put(client, "\r", 1);	/* ".\rX": dot dropped */
-		break;
-	case DATA_CR:
-	case DATA_IN_LINE:
-		break;
-	}
-	data_put(client, (const char *)&c, 1);
-	if (c == '\n')
-		client->data_state = DATA_LINE_START;
-	else if (c == '\r')
-		client->data_state = DATA_CR;
-	else
-		client->data_state = DATA_IN_LINE;
-	return false;
-}
+	unsigned char out[DATA_CHUNK_SIZE + 1];
+	const unsigned char *data;
+	size_t size, out_size, used;
+	bool end = false;
 
-size_t
-lmtp_data_input(struct lmtp_client *client, const unsigned char *data,
-		size_t size)
-{
-	for (size_t i = 0; i < size; i++) {
-		if (data_byte(client, data[i])) {
-			data_finished(client);
-			return i + 1;
-		}
+	while (!end) {
+		data = i_stream_get_data(client->input, &size);
+		if (size == 0)
+			return;
+		size = MIN(size, DATA_CHUNK_SIZE);
+		used = smtp_data_decode(&client->decoder, data, size, out,
+					&out_size, &end);
+		spool_write(client, out, out_size);
+		i_stream_skip(client->input, used);
 	}
-	return size;
+	data_finished(client);
 }

@@ -82,13 +82,13 @@ client_idle_timeout(struct lmtp_client *client)
 static void
 client_parse_error(struct lmtp_client *client)
 {
-	enum smtp_parse_error code;
 	const char *error = smtp_command_parser_get_error(client->parser,
-							  &code);
+							  NULL);
 
+	/* RFC 5321 §4.2.4: 500 for a line too long or not a command; the
+	   parser skips the rest of such a line by itself */
 	client->bad_commands++;
-	lmtp_client_reply(client, 500, code == SMTP_PARSE_ERR_LINE_TOO_LONG ?
-			  "5.5.2" : "5.5.2", "%s", error);
+	lmtp_client_reply(client, 500, "5.5.2", "%s", error);
 	smtp_command_parser_reset(client->parser);
 }
 

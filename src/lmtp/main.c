@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * roost-lmtp: accepts LMTP connections on the listeners the master passed,
- * looks recipients up through auth-master and saves through lib-storage.
+ * roost-lmtp: accepts LMTP connections on the listeners the master passed
+ * (many sessions, one event-driven process), looks recipients up through
+ * auth-master and saves through lib-storage. Started as root by a root
+ * master: it connects to auth-master first, then drops to mail_uid.
  */
 #include "lib.h"
 #include "auth-master-client.h"
 #include "process.h"
 #include "lmtp-common.h"
 
+#include <grp.h>
 #include <unistd.h>
 
 #define LMTP_MAX_LISTENERS 16
@@ -17,6 +20,7 @@ struct auth_master_conn *lmtp_auth_master;
 
 static struct io *listen_ios[LMTP_MAX_LISTENERS];
 static int listen_fds[LMTP_MAX_LISTENERS];
+static char hostname_buf[256];
 
 static void
 listener_accept(int *fdp)
@@ -37,6 +41,21 @@ sig_stop(int signo ATTR_UNUSED, void *context)
 	ioloop_stop(context);
 }
 
+static gid_t
+lookup_gid(const char *name)
+{
+	unsigned int num;
+	struct group *gr;
+
+	if (str_to_uint(name, &num) == 0)
+		return (gid_t)num;
+	gr = getgrnam(name);
+	if (gr == NULL)
+		i_fatal("mail_gid: unknown group %s", name);
+	return gr->gr_gid;
+}
+
+/* doc/protocols.md: roost-lmtp never delivers as root. */
 static void
 drop_privileges(struct config *config)
 {
@@ -44,7 +63,7 @@ drop_privileges(struct config *config)
 	const char *mail_gid = config_get(config, "mail_gid");
 	const char *error;
 	uid_t uid;
-	gid_t gid, gid2;
+	gid_t gid;
 
 	if (geteuid() != 0)
 		return;
@@ -53,23 +72,15 @@ drop_privileges(struct config *config)
 			"(roost-lmtp never delivers as root)");
 	if (process_lookup_user(mail_uid, &uid, &gid) < 0)
 		i_fatal("mail_uid: unknown user %s", mail_uid);
-	if (*mail_gid != '\0') {
-		uid_t dummy;
-		if (process_lookup_user(mail_gid, &dummy, &gid2) < 0)
-			i_fatal("mail_gid: unknown group %s", mail_gid);
-		gid = gid2;
-	}
+	if (*mail_gid != '\0')
+		gid = lookup_gid(mail_gid);
 	if (process_restrict(uid, gid, NULL, false, &error) < 0)
 		i_fatal("cannot drop privileges: %s", error);
 }
 
-int
-main(int argc, char *argv[])
+static void
+settings_init(struct config *config)
 {
-	struct process_args args;
-	struct config *config = process_init(argc, argv, "lmtp", &args);
-	char hostname[256];
-
 	lmtp_set.max_message_size = config_get_size(config,
 						    "lmtp_max_message_size");
 	lmtp_set.max_recipients = config_get_uint(config,
@@ -79,21 +90,23 @@ main(int argc, char *argv[])
 	lmtp_set.base_dir = config_get(config, "base_dir");
 	lmtp_set.hostname = config_get(config, "lmtp_hostname");
 	if (*lmtp_set.hostname == '\0') {
-		if (gethostname(hostname, sizeof(hostname)) < 0)
-			memcpy(hostname, "localhost", 10);
-		hostname[sizeof(hostname) - 1] = '\0';
-		lmtp_set.hostname = hostname;
+		if (gethostname(hostname_buf, sizeof(hostname_buf) - 1) < 0 ||
+		    hostname_buf[0] == '\0')
+			memcpy(hostname_buf, "localhost", sizeof("localhost"));
+		lmtp_set.hostname = hostname_buf;
 	}
+	if (lmtp_set.max_recipients == 0)
+		i_fatal("lmtp_max_recipients must be at least 1");
+	if (lmtp_set.timeout_msecs == 0)
+		i_fatal("lmtp_timeout must not be 0");
+}
 
-	struct ioloop *ioloop = ioloop_create();
-	lmtp_auth_master = auth_master_conn_create(p_strdup_printf(
-		system_pool, "%s/auth-master", lmtp_set.base_dir));
-	if (auth_master_conn_connect(lmtp_auth_master) < 0)
-		i_error("cannot connect to auth-master: %s", strerror(errno));
-	drop_privileges(config);
-
+static unsigned int
+listeners_add(void)
+{
 	unsigned int count = process_get_fds("lmtp", listen_fds,
 					     LMTP_MAX_LISTENERS);
+
 	if (count == 0)
 		i_fatal("no lmtp listeners passed (ROOST_FDS)");
 	for (unsigned int i = 0; i < count; i++) {
@@ -101,12 +114,36 @@ main(int argc, char *argv[])
 		listen_ios[i] = io_add(listen_fds[i], IO_READ, listener_accept,
 				       &listen_fds[i]);
 	}
+	return count;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct process_args args;
+	struct config *config = process_init(argc, argv, "lmtp", &args);
+	struct ioloop *ioloop;
+	unsigned int count;
+
+	settings_init(config);
+	ioloop = ioloop_create();
+	lmtp_auth_master = auth_master_conn_create(p_strdup_printf(
+		system_pool, "%s/auth-master", lmtp_set.base_dir));
+	/* before dropping privileges: the socket is the mail uid's, 0600 */
+	if (auth_master_conn_connect(lmtp_auth_master) < 0)
+		i_error("cannot connect to %s/auth-master: %s (will retry)",
+			lmtp_set.base_dir, strerror(errno));
+	drop_privileges(config);
+
+	count = listeners_add();
 	lib_signals_set_handler(SIGTERM, sig_stop, ioloop);
 	lib_signals_set_handler(SIGINT, sig_stop, ioloop);
 	ioloop_run(ioloop);
 
-	for (unsigned int i = 0; i < count; i++)
+	for (unsigned int i = 0; i < count; i++) {
 		io_remove(&listen_ios[i]);
+		(void)close(listen_fds[i]);
+	}
 	lmtp_clients_destroy_all();
 	auth_master_conn_destroy(&lmtp_auth_master);
 	ioloop_destroy(&ioloop);

@@ -27,8 +27,6 @@ enum master_mode {
 };
 
 struct master *master;
-/* process-lifetime; reachable for LeakSanitizer at exit */
-static struct master master_storage;
 
 static void
 usage(FILE *out)

@@ -258,7 +258,7 @@ make_time(const struct tm *fields, int tz, time_t *time_r)
 		return -1;
 	tm.tm_year -= 1900;
 	if (tm.tm_sec == 60)
-		tm.tm_sec = 59;	/* a leap second: keep it in the minute */
+		tm.tm_sec = 59;	/* leap second: stay in the minute */
 	time_t t = timegm(&tm);
 	if (t == (time_t)-1)
 		return -1;

@@ -197,7 +197,8 @@ find_node(const struct hash_table *table, const void *key, unsigned int hash)
 	struct hash_node **pos = &table->buckets[hash & (table->size - 1)];
 
 	for (; *pos != NULL; pos = &(*pos)->next) {
-		if ((*pos)->hash == hash && table->cmp_cb((*pos)->key, key) == 0)
+		if ((*pos)->hash == hash &&
+		    table->cmp_cb((*pos)->key, key) == 0)
 			return pos;
 	}
 	return pos;

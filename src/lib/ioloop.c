@@ -284,7 +284,10 @@ struct timeout *
 timeout_add_(unsigned int msecs, io_callback_t *callback, void *context)
 {
 	struct ioloop *ioloop = current_ioloop;
-	struct timeout *timeout = xmalloc(sizeof(*timeout));
+	struct timeout *timeout;
+
+	lib_assert(ioloop != NULL);
+	timeout = xmalloc(sizeof(*timeout));
 
 	timeout->msecs = msecs;
 	timeout->callback = callback;
@@ -375,21 +378,22 @@ signals_read(struct ioloop *ioloop)
 	}
 }
 
-void
-lib_signals_set_handler(int signo, signal_handler_t *handler, void *context)
+/* Route signo through the signalfd (add) or give it back to its default
+   disposition (remove). */
+static void
+signals_route(struct ioloop *ioloop, int signo, bool add)
 {
-	struct ioloop *ioloop = current_ioloop;
+	sigset_t one;
 
-	lib_assert(signo > 0 && (size_t)signo < N_ELEMENTS(ioloop->signals));
-	ioloop->signals[signo].handler = handler;
-	ioloop->signals[signo].context = context;
-	if (handler == NULL)
-		return;
-	if (sigismember(&ioloop->sigmask, signo) == 1)
-		return;
-	sigaddset(&ioloop->sigmask, signo);
-	if (sigprocmask(SIG_BLOCK, &ioloop->sigmask, NULL) < 0)
-		i_fatal("sigprocmask() failed: %s", strerror(errno));
+	sigemptyset(&one);
+	sigaddset(&one, signo);
+	if (add) {
+		sigaddset(&ioloop->sigmask, signo);
+		if (sigprocmask(SIG_BLOCK, &one, NULL) < 0)
+			i_fatal("sigprocmask() failed: %s", strerror(errno));
+	} else {
+		sigdelset(&ioloop->sigmask, signo);
+	}
 	int fd = signalfd(ioloop->sigfd, &ioloop->sigmask,
 			  SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
@@ -398,6 +402,23 @@ lib_signals_set_handler(int signo, signal_handler_t *handler, void *context)
 		ioloop->sigfd = fd;
 		ioloop->sig_io = io_add(fd, IO_READ, signals_read, ioloop);
 	}
+	if (!add && sigprocmask(SIG_UNBLOCK, &one, NULL) < 0)
+		i_fatal("sigprocmask() failed: %s", strerror(errno));
+}
+
+void
+lib_signals_set_handler(int signo, signal_handler_t *handler, void *context)
+{
+	struct ioloop *ioloop = current_ioloop;
+
+	lib_assert(ioloop != NULL);
+	lib_assert(signo > 0 && (size_t)signo < N_ELEMENTS(ioloop->signals));
+	lib_assert(signo != SIGKILL && signo != SIGSTOP);
+	ioloop->signals[signo].handler = handler;
+	ioloop->signals[signo].context = context;
+	bool routed = sigismember(&ioloop->sigmask, signo) == 1;
+	if ((handler != NULL) != routed)
+		signals_route(ioloop, signo, handler != NULL);
 }
 
 void

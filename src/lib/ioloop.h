@@ -45,7 +45,12 @@ void ioloop_time_refresh(void);
 uint64_t ioloop_monotonic_msecs(void);
 
 /* Watch fd for the condition. Level-triggered: the callback runs as long as
-   the fd is readable/writable. One io per fd and condition. */
+   the fd is readable/writable (hang-up and errors count as both). One io
+   per fd and condition; IO_READ and IO_WRITE on the same fd are separate
+   ios. Remove the io before closing its fd. A callback may remove any io
+   (its own too) and add new ones; an fd number reused within one loop
+   iteration can see one spurious callback, so callbacks must tolerate
+   EAGAIN (streams do). Requires current_ioloop. */
 struct io *io_add_(int fd, enum io_condition condition,
 		   io_callback_t *callback, void *context);
 #define io_add(fd, condition, callback, context) \
@@ -67,12 +72,17 @@ void timeout_remove(struct timeout **timeout);
 /* Restart the timer's countdown from now. */
 void timeout_reset(struct timeout *timeout);
 
-/* Deliver signo through the loop (not in signal context). One handler per
-   signal; handler NULL removes it. SIGPIPE is ignored by ioloop_create(). */
+/* Deliver signo through the loop (not in signal context): the signal is
+   blocked and read from a signalfd. One handler per signal; handler NULL
+   removes it and gives the signal back its default action. SIGPIPE is
+   ignored by ioloop_create(). Requires current_ioloop. */
 void lib_signals_set_handler(int signo, signal_handler_t *handler,
 			     void *context);
 /* Call callback from the loop when child pid exits (SIGCHLD and waitpid are
-   handled inside the loop). */
+   handled inside the loop; a child that exited before this call is found
+   too). Never called from inside child_wait_add(). The loop reaps every
+   exited child (waitpid(-1, WNOHANG)); exits of children nobody waits for
+   are dropped. */
 void child_wait_add(pid_t pid, child_exit_callback_t *callback, void *context);
 void child_wait_remove(pid_t pid);
 /* Call in a forked child before exec: unblocks every signal the loop had

@@ -30,7 +30,8 @@ struct pool_block {
 	struct pool_block *prev;
 	size_t size;	/* usable bytes after the header */
 	size_t used;
-	size_t last_alloc_offset;	/* for p_free/p_realloc of the last one */
+	/* offset of the last allocation, for p_free() and p_realloc() */
+	size_t last_alloc_offset;
 };
 
 struct pool {

@@ -13,7 +13,8 @@
 #define PROCESS_FDS_ENV "ROOST_FDS"
 
 /* Process-lifetime copies, reachable for LeakSanitizer at exit. */
-static const char **process_overrides, **process_extra_args;
+static const char **volatile process_overrides;
+static const char **volatile process_extra_args;
 
 static const char *
 default_config_path(void)

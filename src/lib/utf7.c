@@ -109,6 +109,19 @@ b64_put16(struct b64_writer *w, uint16_t u, struct str *dest)
 	w->acc &= (1U << w->bits) - 1;
 }
 
+/* One code point as UTF-16: a surrogate pair above the BMP. */
+static void
+utf16_put(struct b64_writer *w, uint32_t c, struct str *dest)
+{
+	if (c < 0x10000) {
+		b64_put16(w, (uint16_t)c, dest);
+		return;
+	}
+	c -= 0x10000;
+	b64_put16(w, (uint16_t)(0xd800 | (c >> 10)), dest);
+	b64_put16(w, (uint16_t)(0xdc00 | (c & 0x3ff)), dest);
+}
+
 static int
 utf7_encode(const char *src, struct str *dest)
 {
@@ -132,17 +145,13 @@ utf7_encode(const char *src, struct str *dest)
 			if (len < 0)
 				return -1;
 			i += (size_t)len;
-			if (c >= 0x10000) {
-				c -= 0x10000;
-				b64_put16(&w, (uint16_t)(0xd800 | (c >> 10)), dest);
-				b64_put16(&w, (uint16_t)(0xdc00 | (c & 0x3ff)),
-					  dest);
-			} else {
-				b64_put16(&w, (uint16_t)c, dest);
-			}
+			utf16_put(&w, c, dest);
 		}
-		if (w.bits > 0)
-			str_append_c(dest, mb64[(w.acc << (6 - w.bits)) & 0x3f]);
+		/* pad the last character with zero bits */
+		if (w.bits > 0) {
+			str_append_c(dest,
+				     mb64[(w.acc << (6 - w.bits)) & 0x3f]);
+		}
 		str_append_c(dest, '-');
 	}
 	return 0;

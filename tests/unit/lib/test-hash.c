@@ -30,7 +30,8 @@ test_hash_str_many(void **state ATTR_UNUSED)
 		hash_table_insert(h, keys[i], (void *)(i + 1));
 	assert_int_equal(hash_table_count(h), N_KEYS);
 	for (uintptr_t i = 0; i < N_KEYS; i++)
-		assert_ptr_equal(hash_table_lookup(h, keys[i]), (void *)(i + 1));
+		assert_ptr_equal(hash_table_lookup(h, keys[i]),
+				 (void *)(i + 1));
 	/* lookups use the contents, not the pointer */
 	assert_ptr_equal(hash_table_lookup(h, "key4242"), (void *)4243);
 	assert_null(hash_table_lookup(h, "nokey"));

@@ -280,8 +280,19 @@ test_signal(void **state ATTR_UNUSED)
 	ioloop_run(ctx.ioloop);
 	assert_int_equal(ctx.signo, SIGUSR2);
 	assert_int_equal(ctx.count, 2);
+	/* removed and added again: routed through the loop again */
+	lib_signals_set_handler(SIGUSR1, NULL, NULL);
+	lib_signals_set_handler(SIGUSR1, sig_handler, &ctx);
+	assert_int_equal(kill(getpid(), SIGUSR1), 0);
+	ioloop_run(ctx.ioloop);
+	assert_int_equal(ctx.signo, SIGUSR1);
+	assert_int_equal(ctx.count, 3);
 	lib_signals_set_handler(SIGUSR1, NULL, NULL);
 	lib_signals_set_handler(SIGUSR2, NULL, NULL);
+	/* a removed handler gives the signal its default action back */
+	sigset_t blocked;
+	assert_int_equal(sigprocmask(SIG_BLOCK, NULL, &blocked), 0);
+	assert_int_equal(sigismember(&blocked, SIGUSR1), 0);
 	ioloop_destroy(&ctx.ioloop);
 }
 

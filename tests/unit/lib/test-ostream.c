@@ -267,6 +267,46 @@ test_send_istream_full(void **state ATTR_UNUSED)
 	ioloop_destroy(&ioloop);
 }
 
+static int
+pending_flush(struct bp_ctx *ctx)
+{
+	ctx->flush_calls++;
+	if (ctx->flush_calls < 3)
+		return 0;	/* more to produce: call again when writable */
+	ioloop_stop(ctx->ioloop);
+	return 1;
+}
+
+static void
+test_flush_pending(void **state ATTR_UNUSED)
+{
+	struct bp_ctx ctx;
+	int fds[2];
+
+	/* nothing buffered, but the producer wants to be called when the
+	   socket is writable (a large RETR in pieces) */
+	memset(&ctx, 0, sizeof(ctx));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+	net_set_nonblock(fds[0], true);
+	ctx.ioloop = ioloop_create();
+	ctx.out = o_stream_create_fd(fds[0], HIGH_WATER, true);
+	o_stream_set_flush_callback(ctx.out, pending_flush, &ctx);
+	o_stream_set_flush_pending(ctx.out, true);
+	ctx.deadline = timeout_add(10000, bp_deadline, &ctx);
+	ioloop_run(ctx.ioloop);
+	assert_int_equal(ctx.flush_calls, 3);
+	/* returning 1 with nothing buffered disarmed the io */
+	struct timeout *to = timeout_add(20, ioloop_stop, ctx.ioloop);
+	ioloop_run(ctx.ioloop);
+	assert_int_equal(ctx.flush_calls, 3);
+	timeout_remove(&to);
+	o_stream_unset_flush_callback(ctx.out);
+	timeout_remove(&ctx.deadline);
+	o_stream_destroy(&ctx.out);
+	close(fds[1]);
+	ioloop_destroy(&ctx.ioloop);
+}
+
 int
 main(void)
 {
@@ -277,6 +317,7 @@ main(void)
 		cmocka_unit_test(test_cork),
 		cmocka_unit_test(test_str_stream),
 		cmocka_unit_test(test_send_istream_full),
+		cmocka_unit_test(test_flush_pending),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,7 @@
  * buffer through one vtable function, so streams stack.
  */
 #include "lib.h"
-#include "istream.h"
+#include "istream-private.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,39 +14,14 @@
 
 #define ISTREAM_INITIAL_BUFFER 4096
 
-struct istream_private {
-	struct istream istream;
-	int refcount;
-	unsigned char *buffer;
-	size_t alloc;		/* allocated, excluding the NUL byte */
-	size_t max_buffer_size;
-	size_t skip, pos;	/* unread data is buffer[skip..pos) */
-	size_t line_scan;	/* next_line: bytes before this have no LF */
-
-	/* fill buffer[pos..alloc): >0, 0 (would block), -1 (eof/error) */
-	ssize_t (*fill)(struct istream_private *s, size_t avail);
-	void (*close)(struct istream_private *s);
-	int (*seek)(struct istream_private *s, uoff_t offset);
-	int (*get_size)(struct istream_private *s, uoff_t *size_r);
-
-	int fd;
-	bool autoclose;
-	const unsigned char *data;	/* from-data */
-	size_t data_size, data_pos;
-	struct istream *parent;		/* limit, crlf */
-	uoff_t v_size, v_read;		/* limit */
-	bool pending_lf;		/* crlf: LF still to be written */
-	bool last_cr;			/* crlf: previous byte was CR */
-	struct istream **inputs;	/* concat, NULL-terminated */
-	unsigned int cur_input;
-};
-
-static struct istream_private *
-stream_create(size_t max_buffer_size)
+struct istream_private *
+i_stream_private_create(const struct istream_vfuncs *v,
+			size_t max_buffer_size)
 {
 	struct istream_private *s = xmalloc(sizeof(*s));
 
 	s->istream.real = s;
+	s->v = v;
 	s->refcount = 1;
 	s->max_buffer_size = max_buffer_size == 0 ? 1 : max_buffer_size;
 	s->fd = -1;
@@ -105,14 +80,15 @@ fd_get_size(struct istream_private *s, uoff_t *size_r)
 struct istream *
 i_stream_create_fd(int fd, size_t max_buffer_size, bool autoclose)
 {
-	struct istream_private *s = stream_create(max_buffer_size);
+	static const struct istream_vfuncs fd_vfuncs = {
+		.fill = fd_fill, .close = fd_close, .seek = fd_seek,
+		.get_size = fd_get_size,
+	};
+	struct istream_private *s =
+		i_stream_private_create(&fd_vfuncs, max_buffer_size);
 
 	s->fd = fd;
 	s->autoclose = autoclose;
-	s->fill = fd_fill;
-	s->close = fd_close;
-	s->seek = fd_seek;
-	s->get_size = fd_get_size;
 	return &s->istream;
 }
 
@@ -161,19 +137,21 @@ data_get_size(struct istream_private *s, uoff_t *size_r)
 struct istream *
 i_stream_create_from_data(const void *data, size_t size)
 {
-	struct istream_private *s = stream_create(size < 4096 ? 4096 : 65536);
+	static const struct istream_vfuncs data_vfuncs = {
+		.fill = data_fill, .seek = data_seek,
+		.get_size = data_get_size,
+	};
+	struct istream_private *s =
+		i_stream_private_create(&data_vfuncs,
+					size < 4096 ? 4096 : 65536);
 
 	s->data = data;
 	s->data_size = size;
-	s->fill = data_fill;
-	s->seek = data_seek;
-	s->get_size = data_get_size;
 	return &s->istream;
 }
 
-/* Make parent's data available: -1 eof/error, 0 would block, else size. */
-static ssize_t
-parent_data(struct istream_private *s, const unsigned char **data_r)
+ssize_t
+i_stream_private_parent_data(struct istream_private *s, const unsigned char **data_r)
 {
 	size_t size;
 
@@ -198,7 +176,7 @@ limit_fill(struct istream_private *s, size_t avail)
 		s->istream.eof = true;
 		return -1;
 	}
-	ssize_t ret = parent_data(s, &data);
+	ssize_t ret = i_stream_private_parent_data(s, &data);
 	if (ret < 0) {
 		if (s->istream.stream_errno == 0)
 			s->istream.stream_errno = EPIPE;
@@ -220,8 +198,8 @@ limit_get_size(struct istream_private *s, uoff_t *size_r)
 	return 0;
 }
 
-static void
-parent_close(struct istream_private *s)
+void
+i_stream_private_close_parent(struct istream_private *s)
 {
 	i_stream_unref(&s->parent);
 }
@@ -229,15 +207,17 @@ parent_close(struct istream_private *s)
 struct istream *
 i_stream_create_limit(struct istream *parent, uoff_t v_size)
 {
+	static const struct istream_vfuncs limit_vfuncs = {
+		.fill = limit_fill, .close = i_stream_private_close_parent,
+		.get_size = limit_get_size,
+	};
 	struct istream_private *s =
-		stream_create(i_stream_get_max_buffer_size(parent));
+		i_stream_private_create(&limit_vfuncs,
+					i_stream_get_max_buffer_size(parent));
 
 	i_stream_ref(parent);
 	s->parent = parent;
 	s->v_size = v_size;
-	s->fill = limit_fill;
-	s->close = parent_close;
-	s->get_size = limit_get_size;
 	return &s->istream;
 }
 
@@ -252,7 +232,7 @@ crlf_fill(struct istream_private *s, size_t avail)
 		s->pending_lf = false;
 		s->last_cr = false;
 	}
-	ssize_t ret = parent_data(s, &data);
+	ssize_t ret = i_stream_private_parent_data(s, &data);
 	if (ret < 0) {
 		if (out > 0)
 			return (ssize_t)out;
@@ -281,13 +261,15 @@ crlf_fill(struct istream_private *s, size_t avail)
 struct istream *
 i_stream_create_crlf(struct istream *parent)
 {
+	static const struct istream_vfuncs crlf_vfuncs = {
+		.fill = crlf_fill, .close = i_stream_private_close_parent,
+	};
 	struct istream_private *s =
-		stream_create(i_stream_get_max_buffer_size(parent));
+		i_stream_private_create(&crlf_vfuncs,
+					i_stream_get_max_buffer_size(parent));
 
 	i_stream_ref(parent);
 	s->parent = parent;
-	s->fill = crlf_fill;
-	s->close = parent_close;
 	return &s->istream;
 }
 
@@ -334,7 +316,11 @@ concat_close(struct istream_private *s)
 struct istream *
 i_stream_create_concat(struct istream *const *inputs)
 {
-	struct istream_private *s = stream_create(65536);
+	static const struct istream_vfuncs concat_vfuncs = {
+		.fill = concat_fill, .close = concat_close,
+	};
+	struct istream_private *s =
+		i_stream_private_create(&concat_vfuncs, 65536);
 	unsigned int count = 0;
 
 	while (inputs[count] != NULL)
@@ -344,8 +330,6 @@ i_stream_create_concat(struct istream *const *inputs)
 		i_stream_ref(inputs[i]);
 		s->inputs[i] = inputs[i];
 	}
-	s->fill = concat_fill;
-	s->close = concat_close;
 	return &s->istream;
 }
 
@@ -366,8 +350,8 @@ i_stream_unref(struct istream **_stream)
 	struct istream_private *s = stream->real;
 	if (--s->refcount > 0)
 		return;
-	if (s->close != NULL)
-		s->close(s);
+	if (s->v->close != NULL)
+		s->v->close(s);
 	free(s->buffer);
 	free(s);
 }
@@ -405,7 +389,7 @@ i_stream_read(struct istream *stream)
 	size_t avail = make_space(s);
 	if (avail == 0)
 		return -2;
-	ssize_t ret = s->fill(s, avail);
+	ssize_t ret = s->v->fill(s, avail);
 	if (ret > 0)
 		s->pos += (size_t)ret;
 	return ret;
@@ -515,11 +499,11 @@ i_stream_seek(struct istream *stream, uoff_t v_offset)
 {
 	struct istream_private *s = stream->real;
 
-	if (s->seek == NULL) {
+	if (s->v->seek == NULL) {
 		stream->stream_errno = ESPIPE;
 		return -1;
 	}
-	if (s->seek(s, v_offset) < 0)
+	if (s->v->seek(s, v_offset) < 0)
 		return -1;
 	s->skip = s->pos = s->line_scan = 0;
 	stream->v_offset = v_offset;
@@ -532,9 +516,9 @@ i_stream_get_size(struct istream *stream, uoff_t *size_r)
 {
 	struct istream_private *s = stream->real;
 
-	if (s->get_size == NULL)
+	if (s->v->get_size == NULL)
 		return -1;
-	return s->get_size(s, size_r);
+	return s->v->get_size(s, size_r);
 }
 
 const char *

@@ -2,7 +2,7 @@
 /* istream: the read contract, line limits, byte-at-a-time input through a
    pipe, limit (literal) windows, CRLF conversion, concatenation, files. */
 #include "lib.h"
-#include "istream.h"
+#include "istream-private.h"
 #include "net.h"
 
 #include <fcntl.h>
@@ -317,6 +317,90 @@ test_refcount(void **state ATTR_UNUSED)
 	i_stream_unref(&in);	/* NULL: no-op */
 }
 
+/* A stream type outside istream.c (through istream-private.h): reveals
+   its data one byte per read, with a "would block" between bytes. */
+struct trickle {
+	const char *data;
+	size_t pos;
+	bool blocked;
+};
+
+static ssize_t
+trickle_fill(struct istream_private *s, size_t avail)
+{
+	struct trickle *t = s->context;
+
+	lib_assert(avail > 0);
+	if ((t->blocked = !t->blocked))
+		return 0;
+	if (t->data[t->pos] == '\0') {
+		s->istream.eof = true;
+		return -1;
+	}
+	s->buffer[s->pos] = (unsigned char)t->data[t->pos++];
+	return 1;
+}
+
+static void
+trickle_close(struct istream_private *s)
+{
+	xfree(s->context);
+}
+
+static struct istream *
+trickle_create(const char *data, size_t max_buffer_size)
+{
+	static const struct istream_vfuncs vfuncs = {
+		.fill = trickle_fill, .close = trickle_close,
+	};
+	struct istream_private *s =
+		i_stream_private_create(&vfuncs, max_buffer_size);
+	struct trickle *t = xmalloc(sizeof(*t));
+
+	t->data = data;
+	s->context = t;
+	return &s->istream;
+}
+
+static void
+test_private_stacking(void **state ATTR_UNUSED)
+{
+	struct istream *in = trickle_create("A1 x\nlit\nafter", 64);
+	struct istream *lit = NULL;
+	unsigned int would_block = 0, lines = 0;
+	const char *want[] = { "A1 x", "lit", "after" };
+	bool full;
+	char *line;
+
+	/* line, then a 4-byte literal through a limit stream, then a line */
+	for (;;) {
+		struct istream *cur = lines == 1 ? lit : in;
+		if (lines == 1 && lit == NULL)
+			cur = lit = i_stream_create_limit(in, 4);
+		line = i_stream_read_next_line(cur, &full);
+		if (line == NULL) {
+			assert_false(full);
+			if (cur->eof && cur == lit) {
+				i_stream_destroy(&lit);
+				lines++;
+				continue;
+			}
+			if (cur->eof)
+				break;
+			would_block++;
+			continue;
+		}
+		assert_true(lines < N_ELEMENTS(want));
+		assert_string_equal(line, want[lines]);
+		if (cur != lit)
+			lines++;
+	}
+	assert_int_equal(lines, 3);
+	assert_true(would_block > 10);
+	assert_int_equal(i_stream_get_fd(in), -1);
+	i_stream_destroy(&in);
+}
+
 int
 main(void)
 {
@@ -330,6 +414,7 @@ main(void)
 		cmocka_unit_test(test_concat),
 		cmocka_unit_test(test_file_stream),
 		cmocka_unit_test(test_refcount),
+		cmocka_unit_test(test_private_stacking),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

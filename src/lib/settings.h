@@ -9,7 +9,11 @@
  *     driver = passwd-file
  *   }
  *   !include path                (relative to the including file's folder;
- *   !include_try path             _try: a missing file is not an error)
+ *   !include_try path             may be a glob; _try: a missing file or an
+ *                                 empty glob is not an error; at most 8
+ *                                 files deep, loops are errors)
+ *
+ * Lines are at most 64 KiB; at most 100 errors are listed.
  *
  * Every key is declared in the schema (roost-settings.c: name, type,
  * default, one-line doc); unknown keys, bad values, unknown block types,
@@ -100,10 +104,13 @@ void config_dump_nondefaults(const struct config *config, struct str *dest);
 /* All settings with their values (roost -a). */
 void config_dump_all(const struct config *config, struct str *dest);
 
-/* Expand %u (user), %n (local part), %d (domain, "" if none), %h (home),
-   %% and a leading "~/" (home) in a path template. Returns a string from
-   pool. Expanded values that contain "/" or start with "." are refused (-1,
-   path confinement) unless they are %h. */
+/* Expand %u (user), %n (local part: before the last '@'), %d (domain, ""
+   if none), %h (home), %% and a leading "~/" (home) in a path template.
+   Returns 0 and a string from pool. Path confinement: the user name behind
+   %u/%n/%d must be one safe path component: no "/", no control character,
+   not starting with "." (so never ".."), not empty (except %d). Otherwise,
+   and for an unknown %x or "~" without a home, -1 with *error_r (static or
+   from pool). %h is the userdb's and is trusted. */
 int var_expand_user(pool_t pool, const char *template, const char *user,
 		    const char *home, const char **result_r,
 		    const char **error_r) ATTR_NODISCARD;

@@ -124,11 +124,15 @@ main(int argc, char *argv[])
 	struct config *config = process_init(argc, argv, "lmtp", &args);
 	struct ioloop *ioloop;
 	unsigned int count;
+	char auth_path[PATH_MAX];
 
 	settings_init(config);
+	if ((size_t)snprintf(auth_path, sizeof(auth_path), "%s/auth-master",
+			     lmtp_set.base_dir) >= sizeof(auth_path))
+		i_fatal("base_dir is too long");
 	ioloop = ioloop_create();
-	lmtp_auth_master = auth_master_conn_create(p_strdup_printf(
-		system_pool, "%s/auth-master", lmtp_set.base_dir));
+	/* the conn copies the path */
+	lmtp_auth_master = auth_master_conn_create(auth_path);
 	/* before dropping privileges: the socket is the mail uid's, 0600 */
 	if (auth_master_conn_connect(lmtp_auth_master) < 0)
 		i_error("cannot connect to %s/auth-master: %s (will retry)",

@@ -189,6 +189,7 @@ reload_config_load(struct master *m)
 {
 	struct str *errors = str_create(system_pool, 1024);
 	struct config *config;
+	const char *error;
 
 	if (config_load(m->args.config_path, m->args.overrides, &config,
 			errors) < 0) {
@@ -200,6 +201,11 @@ reload_config_load(struct master *m)
 		i_error("reload failed: base_dir cannot change while roost "
 			"runs (restart roost); keeping the running "
 			"configuration");
+		config_free(&config);
+	} else if (master_config_check(config, m->is_root, m->pool,
+				       &error) < 0) {
+		i_error("reload failed: %s: %s; keeping the running "
+			"configuration", m->args.config_path, error);
 		config_free(&config);
 	}
 	str_free(&errors);
@@ -241,6 +247,8 @@ master_init(struct master *m, const char **error_r)
 	array_init(&m->mail_pids, system_pool, 16);
 	log_level_apply(m->config);
 
+	if (master_config_check(m->config, m->is_root, m->pool, error_r) < 0)
+		i_fatal("%s: %s", m->args.config_path, *error_r);
 	services_init(m);
 	if (services_check_binaries(m, error_r) < 0)
 		i_fatal("%s", *error_r);
@@ -256,10 +264,8 @@ master_init(struct master *m, const char **error_r)
 		i_fatal("cannot open log_path %s: %s",
 			config_get(m->config, "log_path"), *error_r);
 	}
-	if (!m->args.foreground) {
-		master_daemonize();
-		master_pid_file_lock(m);	/* our pid changed */
-	}
+	if (!m->args.foreground)
+		master_daemonize(m);
 }
 
 static void

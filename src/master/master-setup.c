@@ -8,7 +8,9 @@
 #include "lib.h"
 #include "master.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -30,6 +32,32 @@ mkdir_mode(const char *path, mode_t mode)
 			strerror(errno));
 }
 
+/* A chroot the login user could write to, or that holds files, would give
+   a compromised login process something to work with. */
+static void
+login_dir_create(const struct master *m, const char *path)
+{
+	struct stat st;
+
+	mkdir_mode(path, 0755);
+	if (m->is_root && lstat(path, &st) == 0 &&
+	    (st.st_uid != 0 || st.st_gid != 0) && chown(path, 0, 0) < 0)
+		i_fatal("chown(%s, root) failed: %s", path, strerror(errno));
+	DIR *dir = opendir(path);
+	if (dir == NULL)
+		i_fatal("opendir(%s) failed: %s", path, strerror(errno));
+	struct dirent *d;
+	while ((d = readdir(dir)) != NULL) {
+		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0) {
+			i_warning("%s should be empty (it is the login "
+				  "processes' chroot) but holds %s", path,
+				  d->d_name);
+			break;
+		}
+	}
+	closedir(dir);
+}
+
 void
 master_base_dir_create(struct master *m)
 {
@@ -46,7 +74,7 @@ master_base_dir_create(struct master *m)
 	}
 	mkdir_mode(m->base_dir, 0755);
 	/* the empty chroot of roost-login: root-owned, nothing inside */
-	mkdir_mode(p_strdup_printf(m->pool, "%s/login", m->base_dir), 0755);
+	login_dir_create(m, p_strdup_printf(m->pool, "%s/login", m->base_dir));
 }
 
 /* The pid recorded in the file, or 0. */
@@ -66,10 +94,20 @@ pid_file_read(int fd)
 	return (pid_t)pid;
 }
 
+static void
+pid_file_write(struct master *m, pid_t pid)
+{
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+
+	if (ftruncate(m->pid_fd, 0) < 0 ||
+	    pwrite(m->pid_fd, buf, (size_t)len, 0) != len)
+		i_fatal("cannot write %s: %s", m->pid_path, strerror(errno));
+}
+
 void
 master_pid_file_lock(struct master *m)
 {
-	char buf[32];
 
 	if (m->pid_fd < 0) {
 		m->pid_fd = open(m->pid_path, O_RDWR | O_CREAT | O_CLOEXEC,
@@ -84,10 +122,7 @@ master_pid_file_lock(struct master *m)
 				m->base_dir, m->pid_path);
 		}
 	}
-	int len = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (ftruncate(m->pid_fd, 0) < 0 ||
-	    pwrite(m->pid_fd, buf, (size_t)len, 0) != len)
-		i_fatal("cannot write %s: %s", m->pid_path, strerror(errno));
+	pid_file_write(m, getpid());
 }
 
 void
@@ -126,14 +161,18 @@ master_log_open(const struct config *config, const char **error_r)
 }
 
 void
-master_daemonize(void)
+master_daemonize(struct master *m)
 {
 	pid_t pid = fork();
 
 	if (pid < 0)
 		i_fatal("fork() failed: %s", strerror(errno));
-	if (pid > 0)
+	if (pid > 0) {
+		/* the pid file is right by the time the shell returns; the
+		   lock stays with the child, which shares the open file */
+		pid_file_write(m, pid);
 		_exit(0);
+	}
 	if (setsid() < 0)
 		i_fatal("setsid() failed: %s", strerror(errno));
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -154,4 +193,52 @@ master_exe_dir(pool_t pool)
 		return PKGLIBEXECDIR;
 	buf[len] = '\0';
 	return p_strdup(pool, dirname(buf));
+}
+
+static bool
+group_exists(const char *name)
+{
+	struct group gr, *result = NULL;
+	char buf[16384];
+	unsigned int num;
+
+	if (str_to_uint(name, &num) == 0)
+		return true;
+	return getgrnam_r(name, &gr, buf, sizeof(buf), &result) == 0 &&
+		result != NULL;
+}
+
+int
+master_config_check(const struct config *config, bool is_root, pool_t pool,
+		    const char **error_r)
+{
+	static const char *const root_users[] = {
+		"internal_user", "login_user",
+	};
+	const char *value;
+	uid_t uid;
+	gid_t gid;
+
+	for (size_t i = 0; is_root && i < N_ELEMENTS(root_users); i++) {
+		value = config_get(config, root_users[i]);
+		if (process_lookup_user(value, &uid, &gid) < 0 || uid == 0) {
+			*error_r = p_strdup_printf(pool, "%s = %s: no such "
+				"system user (or it is root)", root_users[i],
+				value);
+			return -1;
+		}
+	}
+	value = config_get(config, "mail_uid");
+	if (*value != '\0' && process_lookup_user(value, &uid, &gid) < 0) {
+		*error_r = p_strdup_printf(pool, "mail_uid = %s: no such user",
+					   value);
+		return -1;
+	}
+	value = config_get(config, "mail_gid");
+	if (*value != '\0' && !group_exists(value)) {
+		*error_r = p_strdup_printf(pool, "mail_gid = %s: no such group",
+					   value);
+		return -1;
+	}
+	return 0;
 }

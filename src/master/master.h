@@ -94,15 +94,20 @@ extern struct master *master;
 void master_stop_check(void);
 
 /* master-setup.c */
+/* What the file parser cannot know: the system users and groups named by
+   the settings exist. -1 with *error_r (from pool). */
+int master_config_check(const struct config *config, bool is_root,
+			pool_t pool, const char **error_r);
 void master_base_dir_create(struct master *m);
-/* Lock and write base_dir/master.pid; fatal if another master holds it.
-   Call again after daemonizing to write the new pid. */
+/* Lock and write base_dir/master.pid; fatal if another master holds it. */
 void master_pid_file_lock(struct master *m);
 void master_pid_file_remove(struct master *m);
 /* Point fd 2 at log_path (if set); children inherit it. 0, or -1 with
    *error_r when the file cannot be opened (stderr stays). */
 int master_log_open(const struct config *config, const char **error_r);
-void master_daemonize(void);
+/* fork (the parent writes the child's pid into the pid file and exits),
+   setsid, stdin/stdout to /dev/null. */
+void master_daemonize(struct master *m);
 /* Folder of the running binary (for finding the children). */
 const char *master_exe_dir(pool_t pool);
 

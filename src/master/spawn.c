@@ -3,7 +3,7 @@
  * Starting a child (doc/protocols.md "Inherited fds and process start"):
  * its fds at 3.. named in ROOST_FDS, fd 0 and 1 /dev/null, fd 2 the log,
  * and the master's own -c and -o arguments so that it reads the same
- * settings. Everything else the master holds is close-on-exec.
+ * settings. Every other fd is closed in the child before exec.
  */
 #include "lib.h"
 #include "master.h"
@@ -113,6 +113,9 @@ child_exec(const char *path, const char *extra_arg,
 	}
 	if (null_fd > 2)
 		close(null_fd);
+	/* fds the master inherited from whoever started it must not leak
+	   into children either: only 0-2 and the named ones stay open */
+	(void)close_range(3 + fd_count, ~0U, 0);
 	child_set_env(fds, fd_count, env);
 	if (uid != (uid_t)-1 &&
 	    process_restrict(uid, gid, NULL, false, &error) < 0) {

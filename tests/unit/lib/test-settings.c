@@ -255,6 +255,10 @@ test_include_errors(void **state ATTR_UNUSED)
 	assert_null(load_text("!include adir\n", NULL, &errors));
 	assert_has_error(errors, "roost.conf:1: cannot open ");
 	assert_has_error(errors, "adir: not a regular file");
+	/* nor is a FIFO, and opening it must not block */
+	assert_int_equal(mkfifo(tpath("fifo"), 0600), 0);
+	assert_null(load_text("!include fifo\n", NULL, &errors));
+	assert_has_error(errors, "fifo: not a regular file");
 }
 
 static void

@@ -43,8 +43,11 @@ def test_imap_huge_literals_prelogin(roost):
 def test_imap_deep_nesting_and_nul(roost):
     c = roost.imap_login()
     s = c.socket()
-    s.sendall(b"a1 FETCH 1 " + b"(" * 100000 + b"\r\n")
-    line = c.readline()
+    try:
+        s.sendall(b"a1 FETCH 1 " + b"(" * 100000 + b"\r\n")
+        line = c.readline()
+    except (ConnectionResetError, BrokenPipeError):
+        line = b""
     assert line == b"" or b" BAD " in line or line.startswith(b"* BYE"), line
     alive(roost)
     s2, f = connect(roost.imap_port)
@@ -59,11 +62,20 @@ def test_imap_bad_sequence_sets(roost):
     deliver(roost, [ALICE[0]], make_message(1))
     c = roost.imap_login()
     c.select("INBOX")
+    import imaplib
     for seq in ("0", "4294967296", "1:99999999999", "abc", "1,,2", "*:"):
-        typ, data = c._simple_command("FETCH", seq, "(FLAGS)")
+        try:
+            typ, data = c._simple_command("FETCH", seq, "(FLAGS)")
+        except imaplib.IMAP4.error as e:
+            typ, data = "BAD", str(e)
         assert typ in ("BAD", "NO"), (seq, typ, data)
-    # a set past the end is fine and returns what exists
-    typ, data = c.fetch("1:100", "(UID)")
+    # RFC 3501 §9: a sequence number past the mailbox size is BAD
+    try:
+        typ, data = c.fetch("1:100", "(UID)")
+    except imaplib.IMAP4.error:
+        typ = "BAD"
+    assert typ == "BAD"
+    typ, data = c.fetch("1:*", "(UID)")
     assert typ == "OK" and len(data) == 1
     c.logout()
 

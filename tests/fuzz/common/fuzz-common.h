@@ -21,6 +21,16 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
+/* ASan's default quarantine (256 MiB) alone takes half of the smoke run's
+   -rss_limit_mb=512; 64 MiB still catches use-after-free of recent
+   blocks. Environment ASAN_OPTIONS override this. */
+const char *__asan_default_options(void);
+const char *
+__asan_default_options(void)
+{
+	return "quarantine_size_mb=64";
+}
+
 /* A broken property: print why and abort (libFuzzer saves the input). */
 static void ATTR_NORETURN ATTR_FORMAT(1, 2) ATTR_UNUSED
 fuzz_fail(const char *fmt, ...)

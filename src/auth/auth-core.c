@@ -28,6 +28,36 @@ auth_get_file(struct auth *auth, const char *path)
 }
 
 static void
+auth_add_db(struct auth *auth, struct array_auth_db *dbs,
+	    const struct auth_db_settings *set)
+{
+	struct auth_db *db = array_push(dbs);
+
+	db->set = *set;
+	if (set->driver == AUTH_DB_DRIVER_PASSWD_FILE)
+		db->file = auth_get_file(auth, set->args);
+}
+
+static void
+auth_init_dbs(struct auth *auth, struct array_auth_db *dbs,
+	      const struct auth_db_settings *sets, unsigned int count,
+	      const char *const *paths)
+{
+	struct auth_db_settings set;
+
+	if (sets != NULL) {
+		for (unsigned int i = 0; i < count; i++)
+			auth_add_db(auth, dbs, &sets[i]);
+		return;
+	}
+	for (unsigned int i = 0; paths != NULL && paths[i] != NULL; i++) {
+		auth_db_settings_init(&set);
+		set.args = paths[i];
+		auth_add_db(auth, dbs, &set);
+	}
+}
+
+static void
 auth_init_mechs(struct auth *auth)
 {
 	for (unsigned int i = 0; auth->set.mechanisms[i] != NULL; i++) {
@@ -56,12 +86,10 @@ auth_create(const struct auth_settings *set)
 	array_init(&auth->passdbs, auth->pool, 4);
 	array_init(&auth->userdbs, auth->pool, 4);
 	array_init(&auth->mechs, auth->pool, 4);
-	for (unsigned int i = 0; set->passdb_paths[i] != NULL; i++)
-		array_append(&auth->passdbs,
-			     auth_get_file(auth, set->passdb_paths[i]));
-	for (unsigned int i = 0; set->userdb_paths[i] != NULL; i++)
-		array_append(&auth->userdbs,
-			     auth_get_file(auth, set->userdb_paths[i]));
+	auth_init_dbs(auth, &auth->passdbs, set->passdbs,
+		      set->passdb_count, set->passdb_paths);
+	auth_init_dbs(auth, &auth->userdbs, set->userdbs,
+		      set->userdb_count, set->userdb_paths);
 	auth_init_mechs(auth);
 
 	randombytes_buf(cookie, sizeof(cookie));
@@ -122,14 +150,22 @@ auth_find_mech(const struct auth *auth, const char *name)
 }
 
 int
-auth_passdb_lookup(struct auth *auth, const char *user,
+auth_passdb_lookup(struct auth_db *passdb, const char *user,
 		   const struct passwd_entry **entry_r)
 {
-	struct passwd_file **filep;
+	lib_assert(passdb->file != NULL);
+	return passwd_file_lookup(passdb->file, user, entry_r);
+}
+
+int
+auth_passdb_user_exists(struct auth *auth, const char *user)
+{
+	const struct passwd_entry *entry;
+	struct auth_db *db;
 	int ret = 0;
 
-	array_foreach(&auth->passdbs, filep) {
-		int r = passwd_file_lookup(*filep, user, entry_r);
+	array_foreach(&auth->passdbs, db) {
+		int r = auth_passdb_lookup(db, user, &entry);
 
 		if (r > 0)
 			return 1;
@@ -139,25 +175,61 @@ auth_passdb_lookup(struct auth *auth, const char *user,
 	return ret;
 }
 
+/* One userdb: the auth_db_result, fields added to fields. */
+static enum auth_db_result
+userdb_lookup_one(struct auth *auth, struct auth_db *db, const char *user,
+		  pool_t pool, struct array_str *fields)
+{
+	const struct passwd_entry *entry;
+	const char *error;
+	int ret;
+
+	if (db->set.driver == AUTH_DB_DRIVER_STATIC) {
+		ret = db->set.allow_all_users ? 1 :
+			auth_passdb_user_exists(auth, user);
+		if (ret <= 0)
+			return ret < 0 ? AUTH_DB_RESULT_TEMPFAIL :
+				AUTH_DB_RESULT_FAIL;
+		if (auth_db_static_expand(&db->set, pool, user, fields,
+					  &error) < 0) {
+			e_warning(auth->event, "static userdb: user %s: %s",
+				  user, error);
+			return AUTH_DB_RESULT_FAIL;
+		}
+		return AUTH_DB_RESULT_OK;
+	}
+	ret = passwd_file_lookup(db->file, user, &entry);
+	if (ret <= 0)
+		return ret < 0 ? AUTH_DB_RESULT_TEMPFAIL : AUTH_DB_RESULT_FAIL;
+	for (const char *const *f = passwd_entry_userdb_fields(entry, pool);
+	     *f != NULL; f++)
+		auth_db_fields_set(fields, *f);
+	return AUTH_DB_RESULT_OK;
+}
+
 int
 auth_userdb_lookup(struct auth *auth, const char *user, pool_t pool,
 		   const char *const **fields_r)
 {
-	const struct passwd_entry *entry;
-	struct passwd_file **filep;
-	int ret = 0;
+	struct auth_db_chain chain = { .success = false };
+	enum auth_db_result result, final = AUTH_DB_RESULT_FAIL;
+	struct array_str fields;
+	size_t count = array_count(&auth->userdbs);
 
-	array_foreach(&auth->userdbs, filep) {
-		int r = passwd_file_lookup(*filep, user, &entry);
+	array_init(&fields, pool, 8);
+	for (size_t i = 0; i < count; i++) {
+		struct auth_db *db = array_idx(&auth->userdbs, i);
 
-		if (r > 0) {
-			*fields_r = passwd_entry_userdb_fields(entry, pool);
-			return 1;
-		}
-		if (r < 0)
-			ret = -1;
+		result = userdb_lookup_one(auth, db, user, pool, &fields);
+		if (!auth_db_chain_next(&chain, &db->set, result,
+					i + 1 == count, &final))
+			break;
 	}
-	return ret;
+	if (final != AUTH_DB_RESULT_OK)
+		return final == AUTH_DB_RESULT_TEMPFAIL ? -1 : 0;
+	array_append(&fields, NULL);
+	*fields_r = fields.v;
+	return 1;
 }
 
 bool

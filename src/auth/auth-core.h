@@ -18,6 +18,13 @@ struct auth_master_connection;
 
 #define AUTH_COOKIE_HEX_LEN 32
 
+/* One passdb or userdb of the chain. */
+struct auth_db {
+	struct auth_db_settings set;	/* strings borrowed from settings */
+	struct passwd_file *file;	/* passwd-file; NULL for static */
+};
+ARRAY_DEFINE_TYPE(array_auth_db, struct auth_db);
+
 struct auth {
 	pool_t pool;
 	struct auth_settings set;	/* copied; strings borrowed */
@@ -25,8 +32,8 @@ struct auth {
 
 	/* unique files; passdbs/userdbs point into them */
 	ARRAY(struct passwd_file *) files;
-	ARRAY(struct passwd_file *) passdbs;
-	ARRAY(struct passwd_file *) userdbs;
+	struct array_auth_db passdbs;
+	struct array_auth_db userdbs;
 	ARRAY(const struct mech_module *) mechs;
 
 	struct auth_worker_pool *workers;
@@ -53,12 +60,17 @@ int auth_check_files(struct auth *auth, const char **error_r);
 const struct mech_module *auth_find_mech(const struct auth *auth,
 					 const char *name);
 
-/* passdb lookup over the passdb files in order: 1 found (*entry_r borrowed
-   until the next lookup), 0 not found, -1 a file is unusable. */
-int auth_passdb_lookup(struct auth *auth, const char *user,
+/* Look user up in one passdb: 1 found (*entry_r borrowed until the next
+   lookup), 0 not found, -1 the database is unusable. */
+int auth_passdb_lookup(struct auth_db *passdb, const char *user,
 		       const struct passwd_entry **entry_r);
-/* userdb lookup: 1 and the reply fields ("key=value", unescaped, from
-   pool), 0 not found, -1 a file is unusable. */
+/* Whether user exists in any passdb (no password check; for the static
+   userdb): 1 yes, 0 no, -1 no and a passdb was unusable. */
+int auth_passdb_user_exists(struct auth *auth, const char *user);
+/* userdb lookup through the userdb chain (result rules, fields of every
+   userdb that found the user merged, later ones win): 1 and the reply
+   fields ("key=value", unescaped, from pool), 0 not found, -1 temporary
+   failure. */
 int auth_userdb_lookup(struct auth *auth, const char *user, pool_t pool,
 		       const char *const **fields_r);
 

@@ -229,6 +229,57 @@ auth_request_continue(struct auth_request *request,
 }
 
 static void
+auth_request_passdb_finish(struct auth_request *request,
+			   enum auth_db_result result)
+{
+	switch (result) {
+	case AUTH_DB_RESULT_OK:
+		if (!request->nologin) {
+			auth_request_success(request);
+			return;
+		}
+		auth_request_fail_reason(request, "nologin",
+			request->nologin_reason != NULL ?
+			request->nologin_reason : "Login disabled.");
+		return;
+	case AUTH_DB_RESULT_TEMPFAIL:
+		auth_request_fail_temp(request, request->fail_reason);
+		return;
+	case AUTH_DB_RESULT_FAIL:
+		break;
+	}
+	auth_request_fail(request, request->fail_reason);
+}
+
+static void auth_request_passdb_next(struct auth_request *request);
+
+/* The current passdb answered: apply its rule, go on or finish. */
+static void
+auth_request_passdb_result(struct auth_request *request,
+			   enum auth_db_result result, const char *reason)
+{
+	struct auth_db *passdb =
+		array_idx(&request->auth->passdbs, request->passdb_idx);
+	size_t count = array_count(&request->auth->passdbs);
+	enum auth_db_result final;
+
+	if (result != AUTH_DB_RESULT_OK) {
+		/* a temporary failure's reason is kept over later ones */
+		if (request->fail_reason == NULL ||
+		    result == AUTH_DB_RESULT_TEMPFAIL ||
+		    !request->chain.seen_tempfail)
+			request->fail_reason = reason;
+	}
+	if (auth_db_chain_next(&request->chain, &passdb->set, result,
+			       request->passdb_idx + 1 == count, &final)) {
+		request->passdb_idx++;
+		auth_request_passdb_next(request);
+		return;
+	}
+	auth_request_passdb_finish(request, final);
+}
+
+static void
 auth_request_verify_result(int ret, const char *error, void *context)
 {
 	struct auth_request *request = context;
@@ -236,46 +287,54 @@ auth_request_verify_result(int ret, const char *error, void *context)
 	request->job = NULL;
 	if (ret < 0) {
 		e_error(request->event, "Invalid stored password: %s", error);
-		auth_request_fail_temp(request, "invalid stored password");
+		auth_request_passdb_result(request, AUTH_DB_RESULT_TEMPFAIL,
+					   "invalid stored password");
 	} else if (ret == 0) {
-		auth_request_fail(request, "password mismatch");
-	} else if (request->nologin) {
-		auth_request_fail_reason(request, "nologin",
-			request->nologin_reason != NULL ?
-			request->nologin_reason : "Login disabled.");
+		auth_request_passdb_result(request, AUTH_DB_RESULT_FAIL,
+					   "password mismatch");
 	} else {
-		auth_request_success(request);
+		auth_request_passdb_result(request, AUTH_DB_RESULT_OK, NULL);
 	}
 }
 
 static void
+auth_request_set_nologin(struct auth_request *request,
+			 const struct passwd_entry *entry)
+{
+	const char *reason;
+
+	if (passwd_entry_get_extra(entry, "nologin") == NULL)
+		return;
+	request->nologin = true;
+	reason = passwd_entry_get_extra(entry, "reason");
+	if (reason != NULL && reason[0] != '\0')
+		request->nologin_reason = p_strdup(request->pool, reason);
+}
+
+static void
 auth_request_verify_entry(struct auth_request *request,
-			  const struct passwd_entry *entry,
-			  const char *password)
+			  const struct passwd_entry *entry)
 {
 	const struct password_scheme *scheme;
-	const char *data, *error, *reason;
+	const char *data, *error;
 
 	if (password_parse_stored(entry->password, &scheme, &data,
 				  &error) < 0) {
 		e_error(request->event, "passdb: user %s: %s",
 			entry->user, error);
-		auth_request_fail_temp(request, "invalid stored password");
+		auth_request_passdb_result(request, AUTH_DB_RESULT_TEMPFAIL,
+					   "invalid stored password");
 		return;
 	}
-	request->nologin = passwd_entry_get_extra(entry, "nologin") != NULL;
-	reason = passwd_entry_get_extra(entry, "reason");
-	if (reason != NULL && reason[0] != '\0')
-		request->nologin_reason = p_strdup(request->pool, reason);
-
 	if (!scheme->is_slow) {
-		int ret = scheme->verify(password, data, &error);
+		int ret = password_scheme_verify(scheme, request->password,
+						 data, &error);
 
 		auth_request_verify_result(ret, error, request);
 		return;
 	}
 	request->job = auth_worker_verify(request->auth->workers, scheme,
-					  password, data,
+					  request->password, data,
 					  auth_request_verify_result, request);
 	if (request->job == NULL) {
 		e_warning(request->event, "Password verification queue is "
@@ -284,26 +343,53 @@ auth_request_verify_entry(struct auth_request *request,
 	}
 }
 
+static void
+auth_request_passdb_next(struct auth_request *request)
+{
+	struct auth_db *passdb =
+		array_idx(&request->auth->passdbs, request->passdb_idx);
+	const struct passwd_entry *entry;
+	int ret;
+
+	ret = auth_passdb_lookup(passdb, request->user, &entry);
+	if (ret < 0) {
+		auth_request_passdb_result(request, AUTH_DB_RESULT_TEMPFAIL,
+					   "passdb unusable");
+		return;
+	}
+	if (ret == 0) {
+		auth_request_passdb_result(request, AUTH_DB_RESULT_FAIL,
+					   "unknown user");
+		return;
+	}
+	/* nologin counts from a passdb that says yes */
+	if (request->chain.verified) {
+		auth_request_set_nologin(request, entry);
+		auth_request_passdb_result(request, AUTH_DB_RESULT_OK, NULL);
+		return;
+	}
+	request->nologin = false;
+	request->nologin_reason = NULL;
+	auth_request_set_nologin(request, entry);
+	auth_request_verify_entry(request, entry);
+}
+
 void
 auth_request_verify_plain(struct auth_request *request, const char *user,
 			  const char *password)
 {
-	const struct passwd_entry *entry;
-	int ret;
-
 	request->state = AUTH_REQUEST_STATE_PASSDB;
 	if (!auth_username_is_valid(user)) {
 		auth_request_fail(request, "invalid user name");
 		return;
 	}
 	request->user = p_strdup(request->pool, user);
+	request->password = p_strdup(request->pool, password);
 	log_event_set_str(request->event, "user", user);
-
-	ret = auth_passdb_lookup(request->auth, user, &entry);
-	if (ret < 0)
-		auth_request_fail_temp(request, "passdb unusable");
-	else if (ret == 0)
+	if (array_count(&request->auth->passdbs) == 0) {
 		auth_request_fail(request, "unknown user");
-	else
-		auth_request_verify_entry(request, entry, password);
+		return;
+	}
+	request->passdb_idx = 0;
+	auth_request_passdb_next(request);
 }

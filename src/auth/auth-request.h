@@ -13,6 +13,8 @@
 #ifndef ROOST_AUTH_REQUEST_H
 #define ROOST_AUTH_REQUEST_H
 
+#include "auth-db.h"
+
 struct auth;
 struct mech_module;
 struct auth_client_connection;
@@ -50,6 +52,14 @@ struct auth_request {
 	   password */
 	bool nologin;
 	const char *nologin_reason;
+
+	/* the passdb chain: the password (from pool, wiped with it), the
+	   passdb being asked, the rules' state, the last failure's log
+	   reason */
+	const char *password;
+	unsigned int passdb_idx;
+	struct auth_db_chain chain;
+	const char *fail_reason;
 
 	struct auth_worker_job *job;
 	struct timeout *to;

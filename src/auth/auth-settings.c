@@ -29,35 +29,75 @@ settings_get_mechs(const struct config *config, pool_t pool,
 }
 
 static int
-settings_get_db_paths(const struct config *config, pool_t pool,
-		      const char *type, const char *const **paths_r,
-		      const char **error_r)
+settings_get_rule(const struct config_block *block, const char *key,
+		  pool_t pool, enum auth_db_rule *rule_r, const char **error_r)
+{
+	const char *value = config_block_value(block, key);
+
+	if (value != NULL && auth_db_rule_parse(value, rule_r) == 0)
+		return 0;
+	*error_r = p_strdup_printf(pool, "%s:%u: %s { %s } must be return, "
+				   "return-ok, return-fail, continue, "
+				   "continue-ok or continue-fail", block->file,
+				   block->line, block->type, key);
+	return -1;
+}
+
+static int
+settings_get_db(const struct config_block *block, pool_t pool,
+		struct auth_db_settings *db, const char **error_r)
+{
+	const char *driver = config_block_value(block, "driver");
+	const char *args = config_block_value(block, "args");
+	bool is_userdb = strcmp(block->type, "userdb") == 0;
+
+	auth_db_settings_init(db);
+	db->args = p_strdup(pool, args == NULL ? "" : args);
+	if (settings_get_rule(block, "result_success", pool,
+			      &db->result_success, error_r) < 0 ||
+	    settings_get_rule(block, "result_failure", pool,
+			      &db->result_failure, error_r) < 0 ||
+	    settings_get_rule(block, "result_internalfail", pool,
+			      &db->result_internalfail, error_r) < 0)
+		return -1;
+	if (driver != NULL && strcmp(driver, "passwd-file") == 0) {
+		if (db->args[0] != '\0')
+			return 0;
+		*error_r = p_strdup_printf(pool,
+			"%s:%u: %s { args } must be the passwd-file path",
+			block->file, block->line, block->type);
+		return -1;
+	}
+	if (is_userdb && driver != NULL && strcmp(driver, "static") == 0) {
+		db->driver = AUTH_DB_DRIVER_STATIC;
+		if (auth_db_static_parse(pool, db->args, db, error_r) == 0)
+			return 0;
+		*error_r = p_strdup_printf(pool, "%s:%u: %s", block->file,
+					   block->line, *error_r);
+		return -1;
+	}
+	*error_r = p_strdup_printf(pool, "%s:%u: %s driver %s is not supported",
+				   block->file, block->line, block->type,
+				   driver == NULL ? "(none)" : driver);
+	return -1;
+}
+
+static int
+settings_get_dbs(const struct config *config, pool_t pool, const char *type,
+		 const struct auth_db_settings **dbs_r, unsigned int *count_r,
+		 const char **error_r)
 {
 	unsigned int count = config_block_count(config, type);
-	const char **paths = p_malloc(pool, sizeof(*paths) * (count + 1));
+	struct auth_db_settings *dbs =
+		p_malloc(pool, sizeof(*dbs) * (count + 1));
 
 	for (unsigned int i = 0; i < count; i++) {
-		const struct config_block *block =
-			config_block_get(config, type, i);
-		const char *driver = config_block_value(block, "driver");
-		const char *args = config_block_value(block, "args");
-
-		if (driver == NULL || strcmp(driver, "passwd-file") != 0) {
-			*error_r = p_strdup_printf(pool,
-				"%s:%u: %s driver %s is not supported",
-				block->file, block->line, type,
-				driver == NULL ? "(none)" : driver);
+		if (settings_get_db(config_block_get(config, type, i), pool,
+				    &dbs[i], error_r) < 0)
 			return -1;
-		}
-		if (args == NULL || args[0] == '\0') {
-			*error_r = p_strdup_printf(pool,
-				"%s:%u: %s { args } must be the passwd-file path",
-				block->file, block->line, type);
-			return -1;
-		}
-		paths[i] = p_strdup(pool, args);
 	}
-	*paths_r = paths;
+	*dbs_r = dbs;
+	*count_r = count;
 	return 0;
 }
 
@@ -70,10 +110,10 @@ auth_settings_from_config(const struct config *config, pool_t pool,
 		return -1;
 	set_r->failure_delay_msecs =
 		config_get_time_msecs(config, "auth_failure_delay");
-	if (settings_get_db_paths(config, pool, "passdb",
-				  &set_r->passdb_paths, error_r) < 0 ||
-	    settings_get_db_paths(config, pool, "userdb",
-				  &set_r->userdb_paths, error_r) < 0)
+	if (settings_get_dbs(config, pool, "passdb", &set_r->passdbs,
+			     &set_r->passdb_count, error_r) < 0 ||
+	    settings_get_dbs(config, pool, "userdb", &set_r->userdbs,
+			     &set_r->userdb_count, error_r) < 0)
 		return -1;
 	set_r->worker_threads = AUTH_WORKER_THREADS;
 	set_r->worker_max_queue = AUTH_WORKER_MAX_QUEUE;

@@ -7,6 +7,8 @@
 #ifndef ROOST_AUTH_SETTINGS_H
 #define ROOST_AUTH_SETTINGS_H
 
+#include "auth-db.h"
+
 struct config;
 
 /* Built-in limits (no settings key yet; see doc/auth.md). */
@@ -32,8 +34,12 @@ struct auth_settings {
 	/* NULL-terminated, upper-case mechanism names ("PLAIN"). */
 	const char *const *mechanisms;
 	unsigned int failure_delay_msecs;
-	/* passwd-file paths of the passdb and userdb blocks, in file order;
-	   NULL-terminated. */
+	/* The passdb and userdb blocks in file order (count entries each).
+	   When passdbs (userdbs) is NULL, passdb_paths (userdb_paths) are
+	   used instead: passwd-files with the default result rules, the
+	   short form tests use. Paths are NULL-terminated. */
+	const struct auth_db_settings *passdbs, *userdbs;
+	unsigned int passdb_count, userdb_count;
 	const char *const *passdb_paths;
 	const char *const *userdb_paths;
 	unsigned int worker_threads;

@@ -110,8 +110,9 @@ worker_thread(void *context)
 		pthread_mutex_unlock(&pool->mutex);
 
 		job->error = NULL;
-		job->result = run ? job->scheme->verify(job->plaintext,
-						       job->data, &job->error) : 0;
+		job->result = !run ? 0 :
+			password_scheme_verify(job->scheme, job->plaintext,
+					       job->data, &job->error);
 
 		pthread_mutex_lock(&pool->mutex);
 		job_list_push(&pool->done, job);

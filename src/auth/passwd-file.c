@@ -43,6 +43,7 @@ parse_id(const char *str, const char *what, uint32_t *id_r, bool *has_r,
 	 const char **error_r)
 {
 	*has_r = false;
+	*id_r = 0;	/* never leave the entry's uid/gid uninitialized */
 	if (str == NULL || str[0] == '\0')
 		return 0;
 	if (str_to_uint32(str, id_r) < 0 || *id_r == (uint32_t)-1) {

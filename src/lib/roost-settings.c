@@ -73,13 +73,31 @@ static const struct setting_def passdb_defs[] = {
 	{ "driver", SET_ENUM, "passwd-file", "passwd-file",
 	  "backend of this passdb" },
 	{ "args", SET_STR, "", NULL, "backend arguments (passwd-file: path)" },
+	{ "result_success", SET_ENUM, "return-ok",
+	  "return:return-ok:return-fail:continue:continue-ok:continue-fail",
+	  "what to do when this database says yes" },
+	{ "result_failure", SET_ENUM, "continue",
+	  "return:return-ok:return-fail:continue:continue-ok:continue-fail",
+	  "what to do on a wrong password or an unknown user" },
+	{ "result_internalfail", SET_ENUM, "continue",
+	  "return:return-ok:return-fail:continue:continue-ok:continue-fail",
+	  "what to do when this database is unusable" },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
 static const struct setting_def userdb_defs[] = {
-	{ "driver", SET_ENUM, "passwd-file", "passwd-file",
+	{ "driver", SET_ENUM, "passwd-file", "passwd-file:static",
 	  "backend of this userdb" },
 	{ "args", SET_STR, "", NULL, "backend arguments (passwd-file: path)" },
+	{ "result_success", SET_ENUM, "return-ok",
+	  "return:return-ok:return-fail:continue:continue-ok:continue-fail",
+	  "what to do when this database says yes" },
+	{ "result_failure", SET_ENUM, "continue",
+	  "return:return-ok:return-fail:continue:continue-ok:continue-fail",
+	  "what to do on a wrong password or an unknown user" },
+	{ "result_internalfail", SET_ENUM, "continue",
+	  "return:return-ok:return-fail:continue:continue-ok:continue-fail",
+	  "what to do when this database is unusable" },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 

@@ -518,7 +518,10 @@ test_dump(void **state ATTR_UNUSED)
 			assert_non_null(strstr(str_c(out), line));
 	}
 	assert_non_null(strstr(str_c(out), "userdb \"my db\" {\n"
-			       "  driver = passwd-file\n  args = \n}\n"));
+			       "  driver = passwd-file\n  args = \n"
+			       "  result_success = return-ok\n"
+			       "  result_failure = continue\n"
+			       "  result_internalfail = continue\n}\n"));
 	struct config *again = load_text(str_c(out), NULL, &errors);
 	assert_non_null(again);
 	assert_string_equal(errors, "");

@@ -10,6 +10,11 @@
  */
 #include "lib.h"
 
+#if defined(__has_feature)
+#  if __has_feature(address_sanitizer) && !defined(__SANITIZE_ADDRESS__)
+#    define __SANITIZE_ADDRESS__ 1	/* clang spells it differently */
+#  endif
+#endif
 #ifdef __SANITIZE_ADDRESS__
 #  include <sanitizer/asan_interface.h>
 #  define POOL_REDZONE 16

@@ -154,8 +154,13 @@ unquote(char *value, const char **error_r)
 	char *src = value + 1, *dest = value;
 
 	for (; *src != '\0' && *src != '"'; src++) {
-		if (*src == '\\' && src[1] != '\0')
+		if (*src == '\\') {
+			if (src[1] != '"' && src[1] != '\\') {
+				*error_r = "unknown escape (only \\\" and \\\\ are known)";
+				return NULL;
+			}
 			src++;
+		}
 		*dest++ = *src;
 	}
 	if (*src != '"') {
@@ -406,6 +411,13 @@ parse_key_value(struct parse_ctx *ctx, const char *file, unsigned int line,
 	if (*value == '"' && unquote(value, &error) == NULL) {
 		parse_error(ctx, file, line, "value of %s: %s", key, error);
 		return;
+	}
+	for (const char *p = value; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 && *p != '\t') {
+			parse_error(ctx, file, line, "value of %s: control "
+				    "character 0x%02x", key, (unsigned char)*p);
+			return;
+		}
 	}
 	if (ctx->nested_depth > 0)
 		return;	/* inside a wrongly nested block: already reported */

@@ -40,8 +40,8 @@ declare -A units=(
 	[smtp-command]="src/lib/istream.c src/lib-lmtp/smtp-command-parser.c
 		src/lib-lmtp/smtp-address.c"
 	[pop3-command]="src/lib/istream.c src/lib-pop3/pop3-command-parser.c"
-	[passwd-file]="src/auth/passwd-file.c"
-	[config]="src/lib/settings.c src/lib/settings-value.c
+	[passwd-file]="src/lib/hash.c src/auth/passwd-file.c"
+	[config]="src/lib/net.c src/lib/settings.c src/lib/settings-value.c
 		src/lib/settings-dump.c src/lib/roost-settings.c"
 )
 # extra link libraries

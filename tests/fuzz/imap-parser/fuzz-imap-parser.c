@@ -63,7 +63,11 @@ static void
 check_seqset_ranges(const struct imap_seq_set *set)
 {
 	unsigned int count = array_count(&set->ranges);
-	const struct imap_seq_range *r = array_idx(&set->ranges, 0);
+	const struct imap_seq_range *r;
+
+	if (count == 0)
+		return;	/* "*" of an empty mailbox */
+	r = array_idx(&set->ranges, 0);
 
 	for (unsigned int i = 0; i < count; i++) {
 		fuzz_check(r[i].seq1 != 0 && r[i].seq1 <= r[i].seq2);
@@ -76,9 +80,9 @@ check_seqset_ranges(const struct imap_seq_set *set)
 					set, r[i].seq2 + 1));
 		}
 	}
-	if (count > 0 && r[0].seq1 > 1)
+	if (r[0].seq1 > 1)
 		fuzz_check(!imap_seq_set_contains(set, r[0].seq1 - 1));
-	if (count > 0 && r[count - 1].seq2 < UINT32_MAX)
+	if (r[count - 1].seq2 < UINT32_MAX)
 		fuzz_check(!imap_seq_set_contains(set, r[count - 1].seq2 + 1));
 }
 

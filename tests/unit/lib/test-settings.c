@@ -434,6 +434,29 @@ test_syntax_errors(void **state ATTR_UNUSED)
 }
 
 static void
+test_control_chars_and_escapes(void **state ATTR_UNUSED)
+{
+	const char *errors;
+
+	/* a value that -n could not write back is refused at load time */
+	assert_null(load_text("lmtp_hostname = a\x16" "b\n"			/* 1 */
+			      "lmtp_hostname = \"a\\qb\"\n"		/* 2 */
+			      "lmtp_hostname = \"tab\there\"\n", NULL,	/* 3 */
+			      &errors));
+	assert_has_error(errors, "roost.conf:1: value of lmtp_hostname: "
+			 "control character 0x16");
+	assert_has_error(errors, "roost.conf:2: value of lmtp_hostname: "
+			 "unknown escape");
+	assert_int_equal(count_lines(errors), 2);
+	struct config *config = load_text("lmtp_hostname = \"a \\\"q\\\" "
+					  "\\\\ b\"\n", NULL, &errors);
+	assert_non_null(config);
+	assert_string_equal(config_get(config, "lmtp_hostname"),
+			    "a \"q\" \\ b");
+	config_free(&config);
+}
+
+static void
 test_long_lines(void **state ATTR_UNUSED)
 {
 	const char *errors;
@@ -595,6 +618,7 @@ main(void)
 		cmocka_unit_test(test_include_errors),
 		cmocka_unit_test(test_include_depth),
 		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_control_chars_and_escapes),
 		cmocka_unit_test(test_value_errors),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_long_lines),

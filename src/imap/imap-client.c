@@ -188,8 +188,15 @@ client_send_line(struct client *client, const char *line)
 {
 	if (client->destroyed)
 		return;
-	(void)o_stream_send_str(client->output, line);
-	(void)o_stream_send(client->output, "\r\n", 2);
+	/* one write per line: a line split over two segments would make
+	   the client's delayed ACK stall it */
+	size_t len = strlen(line);
+	char stackbuf[1024];
+	char *buf = len + 2 <= sizeof(stackbuf) ? stackbuf :
+		p_malloc(client->cmd_pool, len + 2);
+	memcpy(buf, line, len);
+	memcpy(buf + len, "\r\n", 2);
+	(void)o_stream_send(client->output, buf, len + 2);
 }
 
 static bool

@@ -248,6 +248,13 @@ net_accept(int listen_fd, struct net_addr *remote_r)
 	}
 	if (remote_r != NULL)
 		addr_from_sockaddr(&ss, remote_r);
+	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
+		/* replies are written whole; without this, a reply written
+		   in two pieces waits for the peer's delayed ACK (~40 ms) */
+		int one = 1;
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+				 sizeof(one));
+	}
 	return fd;
 }
 

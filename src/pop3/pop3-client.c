@@ -47,8 +47,14 @@ pop3_client_fmt(struct pop3_client *client, const char *fmt, ...)
 void
 pop3_client_send_line(struct pop3_client *client, const char *line)
 {
-	(void)o_stream_send(client->output, line, strlen(line));
-	(void)o_stream_send(client->output, "\r\n", 2);
+	/* one write per line (see imap-client.c) */
+	size_t len = strlen(line);
+	char stackbuf[1024];
+	char *buf = len + 2 <= sizeof(stackbuf) ? stackbuf :
+		p_malloc(client->cmd_pool, len + 2);
+	memcpy(buf, line, len);
+	memcpy(buf + len, "\r\n", 2);
+	(void)o_stream_send(client->output, buf, len + 2);
 }
 
 void

@@ -329,6 +329,10 @@ append_quoted(struct str *str, const char *s)
 {
 	str_append_c(str, '"');
 	for (; *s != '\0'; s++) {
+		/* CR and LF cannot be in a quoted string (RFC 5322 qtext);
+		   the parser drops them as folding, so drop them here too */
+		if (*s == '\r' || *s == '\n')
+			continue;
 		if (*s == '"' || *s == '\\')
 			str_append_c(str, '\\');
 		str_append_c(str, *s);
@@ -353,6 +357,9 @@ write_name(struct str *str, const char *name)
 	for (const char *s = name; *s != '\0'; s++) {
 		if (*s != ' ' && !rfc822_is_atext((unsigned char)*s))
 			plain = false;
+		/* a phrase parses back with single inner spaces only */
+		if (*s == ' ' && (s[1] == ' ' || s[1] == '\0'))
+			plain = false;
 	}
 	if (plain && name[0] != '\0' && name[0] != ' ')
 		str_append(str, name);
@@ -363,22 +370,29 @@ write_name(struct str *str, const char *name)
 static void
 write_one(struct str *str, const struct message_address *a)
 {
-	if (a->name != NULL) {
+	/* both parts empty: "<>" (a bare "" would parse as nothing) */
+	bool is_null = a->mailbox[0] == '\0' && a->domain[0] == '\0';
+	/* an empty name is written as none (it parses back as NULL) */
+	bool has_name = a->name != NULL && a->name[0] != '\0';
+	bool angle = has_name || a->route != NULL || is_null;
+
+	if (has_name) {
 		write_name(str, a->name);
-		str_append(str, " <");
-	} else if (a->route != NULL) {
-		str_append_c(str, '<');
+		str_append_c(str, ' ');
 	}
+	if (angle)
+		str_append_c(str, '<');
 	if (a->route != NULL) {
 		str_append(str, a->route);
 		str_append_c(str, ':');
 	}
-	message_address_write_local(str, a->mailbox);
+	if (!is_null)
+		message_address_write_local(str, a->mailbox);
 	if (a->domain[0] != '\0') {
 		str_append_c(str, '@');
 		str_append(str, a->domain);
 	}
-	if (a->name != NULL || a->route != NULL)
+	if (angle)
 		str_append_c(str, '>');
 }
 

@@ -170,18 +170,23 @@ static int
 parse_domain_literal(struct rfc822_parser *p, struct str *str)
 {
 	const unsigned char *start = p->data;
+	bool closed;
 
 	while (p->data < p->end && *p->data != ']')
 		p->data++;
-	if (p->data == p->end) {
-		str_append_n(str, start, (size_t)(p->data - start));
+	closed = p->data < p->end;
+	if (closed)
+		p->data++;
+	/* whitespace (folding) and NULs are dropped, so the result is a
+	   C string that parses back to itself */
+	for (const unsigned char *s = start; s < p->data; s++) {
+		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n' &&
+		    *s != '\0')
+			str_append_c(str, (char)*s);
+	}
+	if (!closed) {
 		str_append_c(str, ']');
 		return 0;
-	}
-	p->data++;
-	for (const unsigned char *s = start; s < p->data; s++) {
-		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
-			str_append_c(str, (char)*s);
 	}
 	return rfc822_skip_lwsp(p);
 }

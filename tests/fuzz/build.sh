@@ -43,13 +43,27 @@ declare -A units=(
 	[passwd-file]="src/lib/hash.c src/auth/passwd-file.c"
 	[config]="src/lib/net.c src/lib/settings.c src/lib/settings-value.c
 		src/lib/settings-dump.c src/lib/roost-settings.c"
+	[message-header]="src/lib/istream.c src/lib-mail/message-header-parser.c"
+	[message-parser]="src/lib/istream.c src/lib-mail/message-header-parser.c
+		src/lib-mail/message-parser.c src/lib-mail/mime-param.c
+		src/lib-mail/rfc822-parser.c src/lib-mail/charset-utf8.c
+		src/lib-mail/imap-bodystructure.c src/lib-mail/imap-envelope.c
+		src/lib-mail/message-address.c src/lib-mail/message-cte-decoder.c"
+	[message-address]="src/lib-mail/message-address.c
+		src/lib-mail/rfc822-parser.c src/lib-mail/imap-bodystructure.c
+		src/lib-mail/imap-envelope.c src/lib-mail/mime-param.c
+		src/lib-mail/charset-utf8.c"
+	[rfc2047]="src/lib-mail/rfc2047.c src/lib-mail/charset-utf8.c
+		src/lib-mail/message-cte-decoder.c src/lib-mail/rfc822-parser.c
+		src/lib-mail/unicode-casemap.c src/lib-mail/imap-base-subject.c"
 )
 # extra link libraries
 declare -A libs=(
 	[passwd-file]=""
+	[rfc2047]="$(grep -q 'define HAVE_LIBUNISTRING 1' build/config.h && echo -lunistring)"
 )
 all_names="imap-parser imap-utf7 base64 date smtp-command pop3-command
-	passwd-file config"
+	passwd-file config message-header message-parser message-address rfc2047"
 
 if [ $# -gt 0 ]; then
 	names="$*"
@@ -68,7 +82,8 @@ cflags="-std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter
 	-Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wpointer-arith
 	-fno-strict-aliasing -fno-omit-frame-pointer $san"
 includes="-I$top/build -I$top/src/lib -I$top/src/lib-imap -I$top/src/lib-lmtp
-	-I$top/src/lib-pop3 -I$top/src/auth -I$top/tests/fuzz/common"
+	-I$top/src/lib-pop3 -I$top/src/auth -I$top/src/lib-mail
+	-I$top/tests/fuzz/common"
 
 mkdir -p "$out"
 mk="$out/Makefile.new"

@@ -21,13 +21,14 @@ set -uo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$top" || exit 2
 
-ALL="imap-parser imap-utf7 base64 date smtp-command pop3-command passwd-file config"
+ALL="imap-parser imap-utf7 base64 date smtp-command pop3-command passwd-file config
+	message-header message-parser message-address rfc2047"
 
 # -max_len per harness (libFuzzer's default is 4096, or the largest seed)
 max_len() {
 	case $1 in
 	imap-parser) echo 70000 ;;
-	passwd-file|config) echo 16384 ;;
+	passwd-file|config|message-header|message-parser) echo 16384 ;;
 	smtp-command|pop3-command) echo 8192 ;;
 	*) echo 4096 ;;
 	esac

@@ -130,6 +130,9 @@ double bench_imap_login(const struct bench_ports *p);
 double bench_imap_fetch_body(const struct bench_ports *p);
 double bench_imap_idle_memory(const struct bench_ports *p);
 double bench_pop3_retr(const struct bench_ports *p);
+double bench_imap_parse_throughput(const struct bench_ports *p);
+double bench_imap_fetch_envelope_cold(const struct bench_ports *p);
+double bench_imap_fetch_envelope_warm(const struct bench_ports *p);
 double bench_pop3_list_uidl(const struct bench_ports *p);
 
 /* Opens the user's INBOX once over IMAP and POP3 (so both servers have

@@ -13,15 +13,15 @@
 
 #define ADMIN_USER_MAX_LENGTH 255
 
-static const char *
-socket_path(pool_t pool, const struct config *config, const char *name)
+const char *
+admin_socket_path(pool_t pool, const struct config *config, const char *name)
 {
 	return p_strdup_printf(pool, "%s/%s", config_get(config, "base_dir"),
 			       name);
 }
 
-static char **
-split_reply(pool_t pool, const char *line)
+char **
+admin_split_reply(pool_t pool, const char *line)
 {
 	char **args = p_strsplit(pool, line, "\t");
 
@@ -111,14 +111,14 @@ auth_test(pool_t pool, const struct config *config, const char *user,
 	char *line;
 	int ret = ADMIN_EXIT_UNAVAILABLE;
 
-	if (admin_conn_open(&conn, socket_path(pool, config,
+	if (admin_conn_open(&conn, admin_socket_path(pool, config,
 					       "auth-client")) < 0)
 		return ADMIN_EXIT_UNAVAILABLE;
 	request = auth_request_line(pool, user, password);
 	if (client_handshake(&conn, pool) == 0 &&
 	    admin_conn_write(&conn, request) == 0) {
 		while ((line = admin_conn_read_line(&conn, pool)) != NULL) {
-			char **args = split_reply(pool, line);
+			char **args = admin_split_reply(pool, line);
 
 			if (args[1] == NULL || strcmp(args[1], "1") != 0 ||
 			    strcmp(args[0], "VERSION") == 0)
@@ -214,7 +214,7 @@ user_lookup(pool_t pool, const struct config *config, const char *user)
 	char *line;
 	int ret = ADMIN_EXIT_UNAVAILABLE;
 
-	if (admin_conn_open(&conn, socket_path(pool, config,
+	if (admin_conn_open(&conn, admin_socket_path(pool, config,
 					       "auth-master")) < 0)
 		return ADMIN_EXIT_UNAVAILABLE;
 	str_append(request, "VERSION\t1\t0\nUSER\t1\t");
@@ -222,7 +222,7 @@ user_lookup(pool_t pool, const struct config *config, const char *user)
 	str_append(request, "\tservice=roostadm\n");
 	if (admin_conn_write(&conn, str_c(request)) == 0) {
 		while ((line = admin_conn_read_line(&conn, pool)) != NULL) {
-			char **args = split_reply(pool, line);
+			char **args = admin_split_reply(pool, line);
 
 			if (strcmp(args[0], "VERSION") == 0 ||
 			    strcmp(args[0], "SPID") == 0 ||

@@ -7,6 +7,8 @@
 #ifndef ROOST_ADMIN_H
 #define ROOST_ADMIN_H
 
+struct config;
+
 /* sysexits-style exit codes, as doveadm uses them */
 #define ADMIN_EXIT_OK 0
 #define ADMIN_EXIT_FAILURE 1
@@ -46,6 +48,14 @@ char *admin_conn_read_line(struct admin_conn *conn, pool_t pool);
 int cmd_pw(int argc, char *argv[]);
 int cmd_auth_test(int argc, char *argv[]);
 int cmd_user_lookup(int argc, char *argv[]);
+int cmd_user_list(int argc, char *argv[]);
+int cmd_auth_cache_flush(int argc, char *argv[]);
+
+/* base_dir/name, from pool. */
+const char *admin_socket_path(pool_t pool, const struct config *config,
+			      const char *name);
+/* A tab-separated reply line split and unescaped, from pool. */
+char **admin_split_reply(pool_t pool, const char *line);
 
 /* Load the config named by -c (or the default) for the commands that
    need base_dir; prints errors. Caller frees with config_free(). */

@@ -5,6 +5,8 @@
  *   roostadm pw [-s SCHEME] [-l]
  *   roostadm auth test USER [-c CONFIG]
  *   roostadm user lookup USER [-c CONFIG]
+ *   roostadm user list [MASK] [-c CONFIG]
+ *   roostadm auth cache flush [-c CONFIG]
  *
  * -c may also come before the command.
  */
@@ -42,7 +44,10 @@ usage(void)
 		"(read from the terminal or stdin)\n"
 		"  auth test USER [-c CONFIG]   authenticate USER (password "
 		"from the terminal or stdin)\n"
-		"  user lookup USER [-c CONFIG] print USER's userdb fields\n");
+		"  user lookup USER [-c CONFIG] print USER's userdb fields\n"
+		"  user list [MASK] [-c CONFIG] list the users (MASK: * and ?)\n"
+		"  auth cache flush [-c CONFIG] empty roost-auth's lookup "
+		"cache\n");
 	return ADMIN_EXIT_USAGE;
 }
 
@@ -66,5 +71,12 @@ main(int argc, char *argv[])
 	if (i + 1 < argc && strcmp(argv[i], "user") == 0 &&
 	    strcmp(argv[i + 1], "lookup") == 0)
 		return cmd_user_lookup(argc - i - 2, argv + i + 2);
+	if (i + 1 < argc && strcmp(argv[i], "user") == 0 &&
+	    strcmp(argv[i + 1], "list") == 0)
+		return cmd_user_list(argc - i - 2, argv + i + 2);
+	if (i + 2 < argc && strcmp(argv[i], "auth") == 0 &&
+	    strcmp(argv[i + 1], "cache") == 0 &&
+	    strcmp(argv[i + 2], "flush") == 0)
+		return cmd_auth_cache_flush(argc - i - 3, argv + i + 3);
 	return usage();
 }

@@ -117,9 +117,12 @@ send_handshake(struct auth_client_connection *conn)
 
 	str_printfa(str, "VERSION\t%u\t%u\n", AUTH_CLIENT_PROTOCOL_MAJOR,
 		    AUTH_CLIENT_PROTOCOL_MINOR);
-	array_foreach(&conn->auth->mechs, mechp)
-		str_printfa(str, "MECH\t%s\t%s\n", (*mechp)->name,
-			    (*mechp)->flags);
+	array_foreach(&conn->auth->mechs, mechp) {
+		str_printfa(str, "MECH\t%s", (*mechp)->name);
+		if ((*mechp)->flags[0] != '\0')
+			str_printfa(str, "\t%s", (*mechp)->flags);
+		str_append_c(str, '\n');
+	}
 	str_printfa(str, "SPID\t%ld\nCUID\t%u\nCOOKIE\t%s\nDONE\n",
 		    (long)conn->auth->pid, conn->id, conn->auth->cookie);
 	(void)o_stream_send(conn->output, str_c(str), str_len(str));
@@ -337,6 +340,17 @@ parse_auth_fields(const char *const *args, struct auth_request_fields *f,
 		{ "lport=", offsetof(struct auth_request_fields, local_port) },
 		{ "rport=", offsetof(struct auth_request_fields, remote_port) },
 		{ "session=", offsetof(struct auth_request_fields, session) },
+		/* TLS, from the login (doc/protocols.md) */
+		{ "cbind_type=",
+		  offsetof(struct auth_request_fields, cbind_type) },
+		{ "cbind_data=",
+		  offsetof(struct auth_request_fields, cbind_data) },
+		{ "cert_subject_cn=",
+		  offsetof(struct auth_request_fields, cert_cn) },
+		{ "cert_subject_email=",
+		  offsetof(struct auth_request_fields, cert_email) },
+		{ "cert_subject_uid=",
+		  offsetof(struct auth_request_fields, cert_uid) },
 	};
 
 	memset(f, 0, sizeof(*f));
@@ -395,6 +409,8 @@ start_request(struct auth_client_connection *conn, unsigned int id,
 	size_t size;
 
 	request = auth_request_create(conn, id, mech, fields);
+	/* the TLS fields (channel binding, certificate) for the mechanisms */
+	mech_fields_dup_tls(request->pool, &request->fields, fields);
 	hash_table_insert(conn->requests, request_key(id), request);
 	conn->request_count++;
 	if (resp == NULL) {
@@ -414,7 +430,7 @@ handle_auth(struct auth_client_connection *conn, const char *const *args)
 {
 	struct auth_request_fields fields;
 	const struct mech_module *mech;
-	const char *resp;
+	const char *resp, *client_reason, *log_reason;
 	unsigned int id;
 
 	if (args[1] == NULL || args[2] == NULL ||
@@ -440,6 +456,15 @@ handle_auth(struct auth_client_connection *conn, const char *const *args)
 	if (fields.service == NULL || fields.service[0] == '\0') {
 		e_info(conn->event, "AUTH %u without service=", id);
 		reply_fail_now(conn, id, "Missing service", false);
+		return true;
+	}
+	client_reason = mech_request_check(&conn->auth->set, mech, &fields,
+					   &log_reason);
+	if (client_reason != NULL) {
+		e_info(conn->event, "AUTH %u mech=%s rip=%s refused: %s", id,
+		       mech->name, fields.remote_ip == NULL ? "" :
+		       fields.remote_ip, log_reason);
+		reply_fail_now(conn, id, client_reason, false);
 		return true;
 	}
 	start_request(conn, id, mech, &fields, resp);

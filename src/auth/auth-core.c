@@ -8,6 +8,8 @@
 #include "auth-claims.h"
 #include "auth-client-connection.h"
 #include "auth-master-connection.h"
+#include "auth-cache.h"
+#include "auth-penalty.h"
 #include "auth-core.h"
 
 #include <sodium.h>
@@ -32,10 +34,46 @@ auth_add_db(struct auth *auth, struct array_auth_db *dbs,
 	    const struct auth_db_settings *set)
 {
 	struct auth_db *db = array_push(dbs);
+	bool is_userdb = dbs == &auth->userdbs;
 
+	db->auth = auth;
 	db->set = *set;
+	db->is_userdb = is_userdb;
+	db->idx = (unsigned int)array_count(dbs) - 1;
+	db->event = log_event_create(auth->event);
+	db->name = p_strdup_printf(auth->pool, "%s:%u",
+				   is_userdb ? "userdb" : "passdb", db->idx + 1);
+	log_event_set_str(db->event, "db", db->name);
+	db->driver = auth_db_driver_find(set->driver);
 	if (set->driver == AUTH_DB_DRIVER_PASSWD_FILE)
 		db->file = auth_get_file(auth, set->args);
+}
+
+static void
+auth_init_db_drivers(struct array_auth_db *dbs)
+{
+	struct auth_db *db;
+	const char *error;
+
+	array_foreach(dbs, db) {
+		if (db->driver == NULL)
+			i_fatal("%s: driver not built into roost-auth",
+				db->name);
+		if (db->driver->init(db, &error) < 0)
+			i_fatal("%s: %s", db->name,
+				error);
+	}
+}
+
+static void
+auth_deinit_db_drivers(struct array_auth_db *dbs)
+{
+	struct auth_db *db;
+
+	array_foreach(dbs, db) {
+		db->driver->deinit(db);
+		log_event_destroy(&db->event);
+	}
 }
 
 static void
@@ -90,7 +128,13 @@ auth_create(const struct auth_settings *set)
 		      set->passdb_count, set->passdb_paths);
 	auth_init_dbs(auth, &auth->userdbs, set->userdbs,
 		      set->userdb_count, set->userdb_paths);
+	auth_init_db_drivers(&auth->passdbs);
+	auth_init_db_drivers(&auth->userdbs);
 	auth_init_mechs(auth);
+	auth->cache = auth_cache_create(set->cache_size, set->cache_ttl_secs,
+					set->cache_negative_ttl_secs);
+	auth->penalty = auth_penalty_create(set->penalty_max_delay_msecs,
+					    set->penalty_expire_secs);
 
 	randombytes_buf(cookie, sizeof(cookie));
 	hex = str_create(auth->pool, AUTH_COOKIE_HEX_LEN + 1);
@@ -116,6 +160,10 @@ auth_destroy(struct auth **_auth)
 	*_auth = NULL;
 	auth_client_connections_destroy_all(auth);
 	auth_master_connections_destroy_all(auth);
+	auth_deinit_db_drivers(&auth->passdbs);
+	auth_deinit_db_drivers(&auth->userdbs);
+	auth_cache_destroy(&auth->cache);
+	auth_penalty_destroy(&auth->penalty);
 	auth_worker_pool_destroy(&auth->workers);
 	auth_claims_destroy(&auth->claims);
 	array_foreach(&auth->files, filep)
@@ -149,87 +197,169 @@ auth_find_mech(const struct auth *auth, const char *name)
 	return NULL;
 }
 
-int
-auth_passdb_lookup(struct auth_db *passdb, const char *user,
-		   const struct passwd_entry **entry_r)
+/* auth_passdb_exists_lookup(): the passdbs in order until one knows the
+   user. */
+struct exists_ctx {
+	struct auth *auth;
+	struct auth_db_lookup *outer;
+	struct auth_db_lookup inner;
+	struct auth_db_params params;
+	unsigned int idx;
+	bool seen_tempfail;
+};
+
+static void exists_next(struct exists_ctx *ctx);
+
+static void
+exists_finish(struct exists_ctx *ctx, enum auth_db_result result)
 {
-	lib_assert(passdb->file != NULL);
-	return passwd_file_lookup(passdb->file, user, entry_r);
+	struct auth_db_lookup *outer = ctx->outer;
+
+	outer->driver_ctx = NULL;
+	outer->callback(result, NULL, outer->context);
 }
 
-int
-auth_passdb_user_exists(struct auth *auth, const char *user)
+static void
+exists_callback(enum auth_db_result result,
+		const struct auth_db_reply *reply ATTR_UNUSED, void *context)
 {
-	const struct passwd_entry *entry;
+	struct exists_ctx *ctx = context;
+
+	if (result == AUTH_DB_RESULT_OK) {
+		exists_finish(ctx, AUTH_DB_RESULT_OK);
+		return;
+	}
+	if (result == AUTH_DB_RESULT_TEMPFAIL)
+		ctx->seen_tempfail = true;
+	ctx->idx++;
+	exists_next(ctx);
+}
+
+static void
+exists_next(struct exists_ctx *ctx)
+{
 	struct auth_db *db;
-	int ret = 0;
 
-	array_foreach(&auth->passdbs, db) {
-		int r = auth_passdb_lookup(db, user, &entry);
-
-		if (r > 0)
-			return 1;
-		if (r < 0)
-			ret = -1;
+	if (ctx->idx >= array_count(&ctx->auth->passdbs)) {
+		exists_finish(ctx, ctx->seen_tempfail ?
+			      AUTH_DB_RESULT_TEMPFAIL : AUTH_DB_RESULT_FAIL);
+		return;
 	}
-	return ret;
+	db = array_idx(&ctx->auth->passdbs, ctx->idx);
+	auth_db_passdb_lookup(db, &ctx->params, &ctx->inner);
 }
 
-/* One userdb: the auth_db_result, fields added to fields. */
-static enum auth_db_result
-userdb_lookup_one(struct auth *auth, struct auth_db *db, const char *user,
-		  pool_t pool, struct array_str *fields)
+void
+auth_passdb_exists_lookup(struct auth *auth,
+			  const struct auth_db_params *params,
+			  struct auth_db_lookup *lookup)
 {
-	const struct passwd_entry *entry;
-	const char *error;
-	int ret;
+	struct exists_ctx *ctx = p_malloc(lookup->pool, sizeof(*ctx));
 
-	if (db->set.driver == AUTH_DB_DRIVER_STATIC) {
-		ret = db->set.allow_all_users ? 1 :
-			auth_passdb_user_exists(auth, user);
-		if (ret <= 0)
-			return ret < 0 ? AUTH_DB_RESULT_TEMPFAIL :
-				AUTH_DB_RESULT_FAIL;
-		if (auth_db_static_expand(&db->set, pool, user, fields,
-					  &error) < 0) {
-			e_warning(auth->event, "static userdb: user %s: %s",
-				  user, error);
-			return AUTH_DB_RESULT_FAIL;
-		}
-		return AUTH_DB_RESULT_OK;
-	}
-	ret = passwd_file_lookup(db->file, user, &entry);
-	if (ret <= 0)
-		return ret < 0 ? AUTH_DB_RESULT_TEMPFAIL : AUTH_DB_RESULT_FAIL;
-	for (const char *const *f = passwd_entry_userdb_fields(entry, pool);
-	     *f != NULL; f++)
-		auth_db_fields_set(fields, *f);
-	return AUTH_DB_RESULT_OK;
+	ctx->auth = auth;
+	ctx->outer = lookup;
+	ctx->params = *params;
+	ctx->inner.callback = exists_callback;
+	ctx->inner.context = ctx;
+	ctx->inner.pool = lookup->pool;
+	lookup->driver_ctx = ctx;
+	exists_next(ctx);
 }
 
-int
-auth_userdb_lookup(struct auth *auth, const char *user, pool_t pool,
-		   const char *const **fields_r)
+void
+auth_passdb_exists_abort(struct auth *auth, struct auth_db_lookup *lookup)
 {
-	struct auth_db_chain chain = { .success = false };
-	enum auth_db_result result, final = AUTH_DB_RESULT_FAIL;
-	struct array_str fields;
-	size_t count = array_count(&auth->userdbs);
+	struct exists_ctx *ctx = lookup->driver_ctx;
 
-	array_init(&fields, pool, 8);
-	for (size_t i = 0; i < count; i++) {
-		struct auth_db *db = array_idx(&auth->userdbs, i);
+	if (ctx == NULL)
+		return;
+	if (ctx->idx < array_count(&auth->passdbs))
+		auth_db_lookup_abort(array_idx(&auth->passdbs, ctx->idx),
+				     &ctx->inner);
+	lookup->driver_ctx = NULL;
+}
 
-		result = userdb_lookup_one(auth, db, user, pool, &fields);
-		if (!auth_db_chain_next(&chain, &db->set, result,
-					i + 1 == count, &final))
-			break;
+static void userdb_chain_next(struct auth_userdb_chain *ul);
+
+static void
+userdb_chain_finish(struct auth_userdb_chain *ul, enum auth_db_result final)
+{
+	const char *user = ul->params.user;
+
+	ul->idx = UINT_MAX;
+	if (final != AUTH_DB_RESULT_OK) {
+		ul->callback(final, NULL, NULL, ul->context);
+		return;
 	}
-	if (final != AUTH_DB_RESULT_OK)
-		return final == AUTH_DB_RESULT_TEMPFAIL ? -1 : 0;
-	array_append(&fields, NULL);
-	*fields_r = fields.v;
-	return 1;
+	array_append(&ul->fields, NULL);
+	ul->callback(AUTH_DB_RESULT_OK, user, ul->fields.v, ul->context);
+}
+
+static void
+userdb_chain_callback(enum auth_db_result result,
+		      const struct auth_db_reply *reply, void *context)
+{
+	struct auth_userdb_chain *ul = context;
+	size_t count = array_count(&ul->auth->userdbs);
+	struct auth_db *db = array_idx(&ul->auth->userdbs, ul->idx);
+	enum auth_db_result final;
+
+	if (result == AUTH_DB_RESULT_OK) {
+		for (const char *const *f = reply->fields; *f != NULL; f++)
+			auth_db_fields_set(&ul->fields, *f);
+		if (reply->user != NULL && auth_username_is_valid(reply->user))
+			ul->params.user = reply->user;
+	} else if (result == AUTH_DB_RESULT_TEMPFAIL) {
+		e_warning(db->event, "userdb lookup failed for user %s",
+			  ul->params.user);
+	}
+	if (!auth_db_chain_next(&ul->chain, &db->set, result,
+				ul->idx + 1 == count, &final)) {
+		userdb_chain_finish(ul, final);
+		return;
+	}
+	ul->idx++;
+	userdb_chain_next(ul);
+}
+
+static void
+userdb_chain_next(struct auth_userdb_chain *ul)
+{
+	struct auth_db *db = array_idx(&ul->auth->userdbs, ul->idx);
+
+	auth_db_userdb_lookup(db, &ul->params, &ul->lookup);
+}
+
+void
+auth_userdb_chain_start(struct auth_userdb_chain *ul, struct auth *auth,
+			const struct auth_db_params *params, pool_t pool,
+			auth_userdb_callback_t *callback, void *context)
+{
+	memset(ul, 0, sizeof(*ul));
+	ul->auth = auth;
+	ul->pool = pool;
+	ul->params = *params;
+	ul->callback = callback;
+	ul->context = context;
+	ul->lookup.callback = userdb_chain_callback;
+	ul->lookup.context = ul;
+	ul->lookup.pool = pool;
+	array_init(&ul->fields, pool, 8);
+	if (array_count(&auth->userdbs) == 0) {
+		userdb_chain_finish(ul, AUTH_DB_RESULT_FAIL);
+		return;
+	}
+	userdb_chain_next(ul);
+}
+
+void
+auth_userdb_chain_abort(struct auth_userdb_chain *ul)
+{
+	if (ul->auth == NULL || ul->idx >= array_count(&ul->auth->userdbs))
+		return;
+	auth_db_lookup_abort(array_idx(&ul->auth->userdbs, ul->idx),
+			     &ul->lookup);
+	ul->idx = UINT_MAX;
 }
 
 bool

@@ -27,6 +27,8 @@
 enum auth_db_driver {
 	AUTH_DB_DRIVER_PASSWD_FILE = 0,
 	AUTH_DB_DRIVER_STATIC,
+	AUTH_DB_DRIVER_PGSQL,
+	AUTH_DB_DRIVER_MYSQL,
 };
 
 enum auth_db_rule {
@@ -55,6 +57,15 @@ struct auth_db_settings {
 	   (auth_db_static_parse()); NULL for other drivers */
 	const char *const *static_fields;
 	bool allow_all_users;
+
+	/* pgsql/mysql (db-sql.h): the connection string, the queries (NULL
+	   when not set), the scheme of stored passwords without a {SCHEME}
+	   prefix, the connection pool size and the per-query timeout */
+	const char *connect;
+	const char *password_query, *user_query, *iterate_query;
+	const char *default_password_scheme;
+	unsigned int sql_max_connections;
+	unsigned int sql_query_timeout_msecs;
 };
 
 /* Defaults: passwd-file, return-ok / continue / continue. */

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * auth-master protocol server. Every request is answered at once (the
- * userdb is a local file), in order.
+ * auth-master protocol server. userdb lookups may wait for a database:
+ * replies come in completion order, matched by id. A connection has at
+ * most AUTH_MASTER_MAX_PENDING lookups in progress; past that it stops
+ * reading until some finish.
  */
 #include "lib.h"
 #include "ioloop.h"
 #include "istream.h"
 #include "ostream.h"
 #include "net.h"
+#include "auth-cache.h"
 #include "auth-core.h"
 #include "auth-claims.h"
 #include "auth-client-connection.h"
@@ -18,6 +21,21 @@
 #define AUTH_MASTER_PROTOCOL_MAJOR 1
 #define AUTH_MASTER_PROTOCOL_MINOR 0
 #define AUTH_MASTER_OUTPUT_MAX (256 * 1024)
+#define AUTH_MASTER_MAX_PENDING 256
+
+/* One userdb lookup or user iteration in progress. */
+struct master_request {
+	struct master_request *prev, *next;
+	struct auth_master_connection *conn;
+	pool_t pool;
+	unsigned int id;
+	const char *user;
+	struct auth_userdb_chain chain;
+	/* LIST: the userdb being iterated */
+	struct auth_db_lookup iter;
+	struct auth_db *iter_db;
+	unsigned int iter_count;
+};
 
 struct auth_master_connection {
 	struct auth_master_connection *prev, *next;
@@ -29,10 +47,13 @@ struct auth_master_connection {
 	struct io *io;
 	struct timeout *to_resume;
 	struct log_event *event;
+	struct master_request *requests;
+	unsigned int pending;
 	bool version_received;
 };
 
 static void master_input(struct auth_master_connection *conn);
+static void master_request_free(struct master_request *req);
 
 static void
 master_resume(struct auth_master_connection *conn)
@@ -96,6 +117,8 @@ auth_master_connection_destroy(struct auth_master_connection **_conn,
 		return;
 	*_conn = NULL;
 	e_debug(conn->event, "Disconnected: %s", reason);
+	while (conn->requests != NULL)
+		master_request_free(conn->requests);
 	if (conn->prev != NULL)
 		conn->prev->next = conn->next;
 	else
@@ -140,34 +163,109 @@ master_error(struct auth_master_connection *conn, const char *msg)
 	return false;
 }
 
-/* Reply to a userdb lookup of user: USER / NOTFOUND / FAIL temp. */
-static void
-reply_userdb(struct auth_master_connection *conn, unsigned int id,
-	     const char *user)
+static struct master_request *
+master_request_create(struct auth_master_connection *conn, unsigned int id,
+		      const char *user)
 {
-	struct str *str = str_create(conn->pool, 256);
-	const char *const *fields;
-	int ret;
+	pool_t pool = pool_create_arena("auth master request", 1024);
+	struct master_request *req = p_malloc(pool, sizeof(*req));
 
-	ret = !auth_username_is_valid(user) ? 0 :
-		auth_userdb_lookup(conn->auth, user, conn->pool, &fields);
-	if (ret < 0) {
-		str_printfa(str, "FAIL\t%u\treason=", id);
+	req->pool = pool;
+	req->conn = conn;
+	req->id = id;
+	req->user = p_strdup(pool, user);
+	req->next = conn->requests;
+	if (conn->requests != NULL)
+		conn->requests->prev = req;
+	conn->requests = req;
+	conn->pending++;
+	return req;
+}
+
+static void
+master_request_free(struct master_request *req)
+{
+	struct auth_master_connection *conn = req->conn;
+	pool_t pool = req->pool;
+
+	auth_userdb_chain_abort(&req->chain);
+	if (req->iter_db != NULL)
+		auth_db_lookup_abort(req->iter_db, &req->iter);
+	if (req->prev != NULL)
+		req->prev->next = req->next;
+	else
+		conn->requests = req->next;
+	if (req->next != NULL)
+		req->next->prev = req->prev;
+	conn->pending--;
+	pool_destroy(&pool);
+	/* reading was paused at the pending limit */
+	if (conn->io == NULL && conn->to_resume == NULL &&
+	    !o_stream_is_full(conn->output))
+		conn->to_resume = timeout_add(0, master_resume, conn);
+}
+
+static void
+userdb_reply(enum auth_db_result result, const char *user,
+	     const char *const *fields, void *context)
+{
+	struct master_request *req = context;
+	struct auth_master_connection *conn = req->conn;
+	struct str *str = str_create(req->pool, 256);
+
+	if (result == AUTH_DB_RESULT_TEMPFAIL) {
+		str_printfa(str, "FAIL\t%u\treason=", req->id);
 		str_append_tabescaped(str, "userdb unusable");
 		str_append(str, "\ttemp");
-	} else if (ret == 0) {
-		str_printfa(str, "NOTFOUND\t%u", id);
+	} else if (result == AUTH_DB_RESULT_FAIL) {
+		str_printfa(str, "NOTFOUND\t%u", req->id);
 	} else {
-		str_printfa(str, "USER\t%u\t", id);
+		str_printfa(str, "USER\t%u\t", req->id);
 		str_append_tabescaped(str, user);
 		for (; *fields != NULL; fields++) {
 			str_append_c(str, '\t');
 			str_append_tabescaped(str, *fields);
 		}
 	}
-	e_debug(conn->event, "userdb lookup user=%s: %s", user,
-		ret < 0 ? "failed" : ret == 0 ? "not found" : "found");
+	e_debug(conn->event, "userdb lookup user=%s: %s", req->user,
+		result == AUTH_DB_RESULT_TEMPFAIL ? "failed" :
+		result == AUTH_DB_RESULT_FAIL ? "not found" : "found");
 	send_str(conn, str);
+	master_request_free(req);
+}
+
+/* Look user up and reply USER / NOTFOUND / FAIL temp, now or later. */
+static void
+reply_userdb(struct auth_master_connection *conn, unsigned int id,
+	     const char *user, const char *service, const char *remote_ip)
+{
+	struct master_request *req = master_request_create(conn, id, user);
+	struct auth_db_params params = {
+		.user = req->user,
+		.service = service == NULL ? NULL : p_strdup(req->pool, service),
+		.remote_ip = remote_ip == NULL ? NULL :
+			p_strdup(req->pool, remote_ip),
+	};
+
+	if (!auth_username_is_valid(user)) {
+		userdb_reply(AUTH_DB_RESULT_FAIL, NULL, NULL, req);
+		return;
+	}
+	auth_userdb_chain_start(&req->chain, conn->auth, &params, req->pool,
+				userdb_reply, req);
+}
+
+/* "key=value" argument of a request line, NULL if absent. */
+static const char *
+args_get(const char *const *args, const char *key)
+{
+	size_t len = strlen(key);
+
+	for (; *args != NULL; args++) {
+		if (strncmp(*args, key, len) == 0 && (*args)[len] == '=')
+			return *args + len + 1;
+	}
+	return NULL;
 }
 
 static bool
@@ -178,7 +276,8 @@ handle_user(struct auth_master_connection *conn, const char *const *args)
 	if (args[1] == NULL || args[2] == NULL ||
 	    str_to_uint(args[1], &id) < 0)
 		return master_error(conn, "USER without a valid id and user");
-	reply_userdb(conn, id, args[2]);
+	reply_userdb(conn, id, args[2], args_get(args + 3, "service"),
+		     args_get(args + 3, "rip"));
 	return true;
 }
 
@@ -209,7 +308,103 @@ handle_request(struct auth_master_connection *conn, const char *const *args)
 		send_str(conn, str);
 		return true;
 	}
-	reply_userdb(conn, id, user);
+	reply_userdb(conn, id, user, NULL, NULL);
+	return true;
+}
+
+static void list_next_db(struct master_request *req);
+
+static void
+list_callback(enum auth_db_result result, const struct auth_db_reply *reply,
+	      void *context)
+{
+	struct master_request *req = context;
+	struct auth_master_connection *conn = req->conn;
+	struct str *str;
+
+	if (result == AUTH_DB_RESULT_OK && reply != NULL) {
+		if (reply->user == NULL)
+			return;
+		str = str_create(req->pool, 128);
+		str_printfa(str, "LIST\t%u\t", req->id);
+		str_append_tabescaped(str, reply->user);
+		send_str(conn, str);
+		req->iter_count++;
+		return;
+	}
+	str = str_create(req->pool, 64);
+	if (result != AUTH_DB_RESULT_OK) {
+		e_error(conn->event, "%s: user iteration failed",
+			req->iter_db->name);
+		req->iter_db = NULL;
+		str_printfa(str, "DONE\t%u\tfail", req->id);
+		send_str(conn, str);
+		master_request_free(req);
+		return;
+	}
+	req->iter_db = NULL;
+	list_next_db(req);
+}
+
+/* Iterate the userdbs that can list their users, one after another. */
+static void
+list_next_db(struct master_request *req)
+{
+	struct auth *auth = req->conn->auth;
+	struct auth_db *db;
+	struct str *str;
+
+	while (req->chain.idx < array_count(&auth->userdbs)) {
+		/* array_idx() evaluates its index more than once */
+		db = array_idx(&auth->userdbs, req->chain.idx);
+		req->chain.idx++;
+		if (db->driver->iterate == NULL)
+			continue;
+		req->iter_db = db;
+		memset(&req->iter, 0, sizeof(req->iter));
+		req->iter.callback = list_callback;
+		req->iter.context = req;
+		req->iter.pool = req->pool;
+		auth_db_iterate(db, &req->iter);
+		return;
+	}
+	str = str_create(req->pool, 64);
+	str_printfa(str, "DONE\t%u", req->id);
+	send_str(req->conn, str);
+	e_info(req->conn->event, "user list: %u users", req->iter_count);
+	master_request_free(req);
+}
+
+static bool
+handle_list(struct auth_master_connection *conn, const char *const *args)
+{
+	struct master_request *req;
+	unsigned int id;
+
+	if (args[1] == NULL || str_to_uint(args[1], &id) < 0)
+		return master_error(conn, "LIST without a valid id");
+	req = master_request_create(conn, id, "");
+	/* chain is unused for LIST: its idx walks the userdbs */
+	req->chain.auth = NULL;
+	req->chain.idx = 0;
+	list_next_db(req);
+	return true;
+}
+
+static bool
+handle_cache_flush(struct auth_master_connection *conn,
+		   const char *const *args)
+{
+	struct str *str;
+	unsigned int id, count;
+
+	if (args[1] == NULL || str_to_uint(args[1], &id) < 0)
+		return master_error(conn, "CACHE-FLUSH without a valid id");
+	count = auth_cache_flush(conn->auth->cache);
+	e_info(conn->event, "auth cache flushed: %u entries", count);
+	str = str_create(conn->pool, 64);
+	str_printfa(str, "OK\t%u\t%u", id, count);
+	send_str(conn, str);
 	return true;
 }
 
@@ -236,6 +431,10 @@ master_handle_line(struct auth_master_connection *conn, const char *line)
 		return handle_user(conn, args);
 	if (strcmp(args[0], "REQUEST") == 0)
 		return handle_request(conn, args);
+	if (strcmp(args[0], "LIST") == 0)
+		return handle_list(conn, args);
+	if (strcmp(args[0], "CACHE-FLUSH") == 0)
+		return handle_cache_flush(conn, args);
 	return master_error(conn, "unknown command");
 }
 
@@ -259,7 +458,8 @@ master_input(struct auth_master_connection *conn)
 			return;
 		}
 		pool_clear(conn->pool);
-		if (o_stream_is_full(conn->output)) {
+		if (o_stream_is_full(conn->output) ||
+		    conn->pending >= AUTH_MASTER_MAX_PENDING) {
 			io_remove(&conn->io);
 			return;
 		}

@@ -12,6 +12,8 @@
 #include "mech.h"
 #include "auth-worker.h"
 #include "auth-claims.h"
+#include "net.h"
+#include "auth-penalty.h"
 #include "auth-core.h"
 #include "auth-client-connection.h"
 #include "auth-request.h"
@@ -77,7 +79,17 @@ auth_request_destroy(struct auth_request **_request)
 	*_request = NULL;
 	if (request->to != NULL)
 		timeout_remove(&request->to);
+	if (request->to_penalty != NULL)
+		timeout_remove(&request->to_penalty);
 	auth_worker_job_abort(&request->job);
+	if (auth_db_lookup_is_pending(&request->db_lookup)) {
+		auth_db_lookup_abort(array_idx(&request->auth->passdbs,
+					       request->passdb_idx),
+				     &request->db_lookup);
+	}
+	if (request->penalty_begun)
+		auth_penalty_request_end(request->auth->penalty,
+					 request->fields.remote_ip);
 	log_event_destroy(&request->event);
 	pool = request->pool;
 	pool_destroy(&pool);
@@ -138,6 +150,9 @@ auth_request_fail_reason(struct auth_request *request, const char *log_reason,
 
 	request->state = AUTH_REQUEST_STATE_FINISHED;
 	auth_request_log_result(request, "failed", log_reason);
+	if (!request->fields.no_penalty && !request->nologin)
+		auth_penalty_failure(request->auth->penalty,
+				     request->fields.remote_ip, request->user);
 	str_printfa(line, "FAIL\t%u", request->id);
 	append_user(request, line);
 	if (client_reason != NULL) {
@@ -180,7 +195,7 @@ auth_request_fail_temp(struct auth_request *request, const char *log_reason)
 }
 
 static void
-auth_request_success(struct auth_request *request)
+auth_request_success_final(struct auth_request *request)
 {
 	struct auth_client_connection *conn = request->conn;
 	struct str *line = str_create(request->pool, 128);
@@ -188,6 +203,8 @@ auth_request_success(struct auth_request *request)
 
 	request->state = AUTH_REQUEST_STATE_FINISHED;
 	auth_request_log_result(request, "ok", NULL);
+	auth_penalty_success(request->auth->penalty, request->fields.remote_ip,
+			     request->user);
 	/* Only a login process (pid verified through SO_PEERCRED) that
 	   means to log in leaves a login for the master to claim. */
 	if (!request->fields.no_login &&
@@ -212,11 +229,50 @@ auth_request_challenge(struct auth_request *request, const void *data,
 	auth_client_connection_send_line(request->conn, str_c(line));
 }
 
+static void
+auth_request_initial_delayed(struct auth_request *request)
+{
+	timeout_remove(&request->to_penalty);
+	request->mech->auth_initial(request,
+		request->delayed_initial_null ? NULL : request->delayed_initial,
+		request->delayed_initial_size);
+}
+
 void
 auth_request_initial(struct auth_request *request,
 		     const unsigned char *data, size_t size)
 {
-	request->mech->auth_initial(request, data, size);
+	struct auth *auth = request->auth;
+	unsigned int count, delay = 0;
+
+	count = auth_penalty_request_begin(auth->penalty,
+					   request->fields.remote_ip);
+	request->penalty_begun = true;
+	if (auth->set.max_requests_per_ip > 0 &&
+	    count > auth->set.max_requests_per_ip &&
+	    !request->fields.no_penalty) {
+		auth_request_fail_temp(request, "too many requests in "
+				       "progress from this address");
+		return;
+	}
+	if (!request->fields.no_penalty)
+		delay = auth_penalty_ip_delay(auth->penalty,
+					      request->fields.remote_ip);
+	if (delay == 0) {
+		request->mech->auth_initial(request, data, size);
+		return;
+	}
+	/* Earlier failures from this address: wait before looking at it. */
+	e_debug(request->event, "penalty delay %u ms", delay);
+	request->state = AUTH_REQUEST_STATE_PASSDB;
+	request->delayed_initial_null = data == NULL;
+	request->delayed_initial = data == NULL ? NULL :
+		p_memdup(request->pool, data, size);
+	request->delayed_initial_size = size;
+	request->start_msecs += delay;
+	request->penalty_waited_msecs = delay;
+	request->to_penalty = timeout_add(delay, auth_request_initial_delayed,
+					  request);
 }
 
 void
@@ -232,10 +288,19 @@ static void
 auth_request_passdb_finish(struct auth_request *request,
 			   enum auth_db_result result)
 {
+	bool delivered = request->in_passdb_chain || request->chain.verified;
+
+	request->in_passdb_chain = false;
+	if (result != AUTH_DB_RESULT_OK && !delivered &&
+	    request->passdb_mode == AUTH_REQUEST_PASSDB_CREDENTIALS) {
+		/* the mechanism decides how to fail (and logs why) */
+		request->credentials_callback(request, result, NULL, NULL);
+		return;
+	}
 	switch (result) {
 	case AUTH_DB_RESULT_OK:
 		if (!request->nologin) {
-			auth_request_success(request);
+			auth_request_success_final(request);
 			return;
 		}
 		auth_request_fail_reason(request, "nologin",
@@ -273,10 +338,25 @@ auth_request_passdb_result(struct auth_request *request,
 	if (auth_db_chain_next(&request->chain, &passdb->set, result,
 			       request->passdb_idx + 1 == count, &final)) {
 		request->passdb_idx++;
+		request->cache_retried = false;
 		auth_request_passdb_next(request);
 		return;
 	}
 	auth_request_passdb_finish(request, final);
+}
+
+/* A cached hash did not match: the password may have changed in the
+   database since. Ask the database itself once. */
+static bool
+auth_request_retry_uncached(struct auth_request *request)
+{
+	if (!request->db_lookup.from_cache || request->cache_retried)
+		return false;
+	request->cache_retried = true;
+	e_debug(request->event, "cached password did not match; "
+		"asking the database");
+	auth_request_passdb_next(request);
+	return true;
 }
 
 static void
@@ -290,6 +370,8 @@ auth_request_verify_result(int ret, const char *error, void *context)
 		auth_request_passdb_result(request, AUTH_DB_RESULT_TEMPFAIL,
 					   "invalid stored password");
 	} else if (ret == 0) {
+		if (auth_request_retry_uncached(request))
+			return;
 		auth_request_passdb_result(request, AUTH_DB_RESULT_FAIL,
 					   "password mismatch");
 	} else {
@@ -297,33 +379,71 @@ auth_request_verify_result(int ret, const char *error, void *context)
 	}
 }
 
+static const char *
+fields_get(const char *const *fields, const char *key)
+{
+	size_t key_len = strlen(key);
+
+	for (; *fields != NULL; fields++) {
+		if (strncmp(*fields, key, key_len) != 0)
+			continue;
+		if ((*fields)[key_len] == '\0')
+			return "";
+		if ((*fields)[key_len] == '=')
+			return *fields + key_len + 1;
+	}
+	return NULL;
+}
+
 static void
 auth_request_set_nologin(struct auth_request *request,
-			 const struct passwd_entry *entry)
+			 const struct auth_db_reply *reply)
 {
 	const char *reason;
 
-	if (passwd_entry_get_extra(entry, "nologin") == NULL)
+	if (fields_get(reply->fields, "nologin") == NULL)
 		return;
 	request->nologin = true;
-	reason = passwd_entry_get_extra(entry, "reason");
+	reason = fields_get(reply->fields, "reason");
 	if (reason != NULL && reason[0] != '\0')
 		request->nologin_reason = p_strdup(request->pool, reason);
 }
 
+/* allow_nets: the passdb limits where the user may log in from. */
+static bool
+auth_request_nets_allowed(struct auth_request *request,
+			  const struct auth_db_reply *reply)
+{
+	const char *nets = fields_get(reply->fields, "allow_nets");
+
+	if (nets == NULL)
+		return true;
+	if (request->fields.remote_ip != NULL &&
+	    net_ip_in_networks(request->fields.remote_ip, nets))
+		return true;
+	e_info(request->event, "allow_nets does not match the remote IP %s",
+	       request->fields.remote_ip == NULL ? "(none)" :
+	       request->fields.remote_ip);
+	return false;
+}
+
 static void
-auth_request_verify_entry(struct auth_request *request,
-			  const struct passwd_entry *entry)
+auth_request_verify_stored(struct auth_request *request, const char *stored)
 {
 	const struct password_scheme *scheme;
 	const char *data, *error;
 
-	if (password_parse_stored(entry->password, &scheme, &data,
-				  &error) < 0) {
+	if (password_parse_stored(stored, &scheme, &data, &error) < 0) {
 		e_error(request->event, "passdb: user %s: %s",
-			entry->user, error);
+			request->user, error);
 		auth_request_passdb_result(request, AUTH_DB_RESULT_TEMPFAIL,
 					   "invalid stored password");
+		return;
+	}
+	if (request->passdb_mode == AUTH_REQUEST_PASSDB_CREDENTIALS) {
+		request->in_passdb_chain = true;
+		request->credentials_callback(request, AUTH_DB_RESULT_OK,
+					      scheme, data);
 		return;
 	}
 	if (!scheme->is_slow) {
@@ -344,52 +464,143 @@ auth_request_verify_entry(struct auth_request *request,
 }
 
 static void
-auth_request_passdb_next(struct auth_request *request)
+auth_request_passdb_callback(enum auth_db_result result,
+			     const struct auth_db_reply *reply, void *context)
 {
-	struct auth_db *passdb =
-		array_idx(&request->auth->passdbs, request->passdb_idx);
-	const struct passwd_entry *entry;
-	int ret;
+	struct auth_request *request = context;
 
-	ret = auth_passdb_lookup(passdb, request->user, &entry);
-	if (ret < 0) {
-		auth_request_passdb_result(request, AUTH_DB_RESULT_TEMPFAIL,
-					   "passdb unusable");
+	if (result != AUTH_DB_RESULT_OK) {
+		auth_request_passdb_result(request, result,
+			result == AUTH_DB_RESULT_TEMPFAIL ?
+			"passdb unusable" : "unknown user");
 		return;
 	}
-	if (ret == 0) {
+	if (reply->user != NULL && strcmp(reply->user, request->user) != 0 &&
+	    auth_username_is_valid(reply->user)) {
+		request->user = p_strdup(request->pool, reply->user);
+		log_event_set_str(request->event, "user", request->user);
+	}
+	if (!auth_request_nets_allowed(request, reply)) {
 		auth_request_passdb_result(request, AUTH_DB_RESULT_FAIL,
-					   "unknown user");
+					   "allow_nets mismatch");
 		return;
 	}
 	/* nologin counts from a passdb that says yes */
-	if (request->chain.verified) {
-		auth_request_set_nologin(request, entry);
+	if (request->chain.verified ||
+	    request->passdb_mode == AUTH_REQUEST_PASSDB_USER_ONLY) {
+		auth_request_set_nologin(request, reply);
 		auth_request_passdb_result(request, AUTH_DB_RESULT_OK, NULL);
 		return;
 	}
 	request->nologin = false;
 	request->nologin_reason = NULL;
-	auth_request_set_nologin(request, entry);
-	auth_request_verify_entry(request, entry);
+	auth_request_set_nologin(request, reply);
+	if (reply->password == NULL) {
+		auth_request_passdb_result(request, AUTH_DB_RESULT_FAIL,
+					   "no password in passdb");
+		return;
+	}
+	auth_request_verify_stored(request, reply->password);
+}
+
+static void
+auth_request_passdb_next(struct auth_request *request)
+{
+	struct auth_db *passdb =
+		array_idx(&request->auth->passdbs, request->passdb_idx);
+	struct auth_db_params params = {
+		.user = request->user,
+		.remote_ip = request->fields.remote_ip,
+		.local_ip = request->fields.local_ip,
+		.service = request->fields.service,
+	};
+
+	memset(&request->db_lookup, 0, sizeof(request->db_lookup));
+	request->db_lookup.callback = auth_request_passdb_callback;
+	request->db_lookup.context = request;
+	request->db_lookup.pool = request->pool;
+	request->db_lookup.skip_cache = request->cache_retried;
+	auth_db_passdb_lookup(passdb, &params, &request->db_lookup);
+}
+
+static void
+auth_request_passdb_start(struct auth_request *request)
+{
+	if (request->to_penalty != NULL)
+		timeout_remove(&request->to_penalty);
+	if (array_count(&request->auth->passdbs) == 0) {
+		auth_request_fail(request, "unknown user");
+		return;
+	}
+	request->passdb_idx = 0;
+	request->cache_retried = false;
+	memset(&request->chain, 0, sizeof(request->chain));
+	auth_request_passdb_next(request);
+}
+
+/* Common start of the three ways into the passdb chain. */
+static void
+auth_request_begin_user(struct auth_request *request, const char *user,
+			enum auth_request_passdb_mode mode)
+{
+	unsigned int delay = 0;
+
+	request->state = AUTH_REQUEST_STATE_PASSDB;
+	request->passdb_mode = mode;
+	if (!auth_username_is_valid(user)) {
+		auth_request_fail(request, "invalid user name");
+		return;
+	}
+	request->user = p_strdup(request->pool, user);
+	log_event_set_str(request->event, "user", user);
+	/* the IP's delay already waited counts: the longer one applies */
+	if (!request->fields.no_penalty)
+		delay = auth_penalty_user_delay(request->auth->penalty, user);
+	delay = delay > request->penalty_waited_msecs ?
+		delay - request->penalty_waited_msecs : 0;
+	if (delay == 0) {
+		auth_request_passdb_start(request);
+		return;
+	}
+	e_debug(request->event, "user penalty delay %u ms", delay);
+	request->start_msecs += delay;
+	request->to_penalty = timeout_add(delay, auth_request_passdb_start,
+					  request);
 }
 
 void
 auth_request_verify_plain(struct auth_request *request, const char *user,
 			  const char *password)
 {
-	request->state = AUTH_REQUEST_STATE_PASSDB;
-	if (!auth_username_is_valid(user)) {
-		auth_request_fail(request, "invalid user name");
-		return;
-	}
-	request->user = p_strdup(request->pool, user);
 	request->password = p_strdup(request->pool, password);
-	log_event_set_str(request->event, "user", user);
-	if (array_count(&request->auth->passdbs) == 0) {
-		auth_request_fail(request, "unknown user");
+	auth_request_begin_user(request, user,
+				AUTH_REQUEST_PASSDB_VERIFY_PLAIN);
+}
+
+void
+auth_request_lookup_credentials(struct auth_request *request,
+				const char *user,
+				auth_request_credentials_callback_t *callback)
+{
+	request->credentials_callback = callback;
+	auth_request_begin_user(request, user,
+				AUTH_REQUEST_PASSDB_CREDENTIALS);
+}
+
+void
+auth_request_verify_user(struct auth_request *request, const char *user)
+{
+	auth_request_begin_user(request, user, AUTH_REQUEST_PASSDB_USER_ONLY);
+}
+
+void
+auth_request_success(struct auth_request *request)
+{
+	/* credentials verified by the mechanism: the chain's rules go on */
+	if (request->in_passdb_chain) {
+		request->in_passdb_chain = false;
+		auth_request_passdb_result(request, AUTH_DB_RESULT_OK, NULL);
 		return;
 	}
-	request->passdb_idx = 0;
-	auth_request_passdb_next(request);
+	auth_request_success_final(request);
 }

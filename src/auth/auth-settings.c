@@ -3,7 +3,62 @@
 #include "lib.h"
 #include "settings.h"
 #include "auth-settings.h"
+#include "db-sql.h"
 #include "mech.h"
+#include "auth-cidr.h"
+
+static bool
+mechs_contain(const struct auth_settings *set, const char *name)
+{
+	for (unsigned int i = 0; set->mechanisms[i] != NULL; i++) {
+		if (strcmp(set->mechanisms[i], name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The settings of the mechanisms (doc/auth.md "SASL mechanisms"). */
+static int
+settings_get_mech_settings(const struct config *config, pool_t pool,
+			   struct auth_settings *set, const char **error_r)
+{
+	char **nets = config_get_list(config, "login_trusted_networks", pool);
+	struct auth_cidr cidr;
+
+	for (unsigned int i = 0; nets[i] != NULL; i++) {
+		if (auth_cidr_parse(nets[i], &cidr) < 0) {
+			*error_r = p_strdup_printf(pool,
+				"login_trusted_networks: invalid network %s",
+				nets[i]);
+			return -1;
+		}
+	}
+	set->trusted_networks = (const char *const *)nets;
+	set->allow_cleartext = config_get_bool(config, "auth_allow_cleartext");
+	set->cert_username_field =
+		p_strdup(pool, config_get(config, "auth_cert_username_field"));
+	set->oauth2_key_dir =
+		p_strdup(pool, config_get(config, "auth_oauth2_key_dir"));
+	set->oauth2_issuer =
+		p_strdup(pool, config_get(config, "auth_oauth2_issuer"));
+	set->oauth2_audience =
+		p_strdup(pool, config_get(config, "auth_oauth2_audience"));
+	set->oauth2_username_claim =
+		p_strdup(pool, config_get(config, "auth_oauth2_username_claim"));
+	set->oauth2_clock_skew_secs =
+		config_get_time_msecs(config, "auth_oauth2_clock_skew") / 1000;
+	if ((mechs_contain(set, "OAUTHBEARER") ||
+	     mechs_contain(set, "XOAUTH2")) && set->oauth2_key_dir[0] == '\0') {
+		*error_r = "auth_mechanisms: OAUTHBEARER and XOAUTH2 need "
+			"auth_oauth2_key_dir";
+		return -1;
+	}
+	if (set->oauth2_username_claim[0] == '\0') {
+		*error_r = "auth_oauth2_username_claim must not be empty";
+		return -1;
+	}
+	return 0;
+}
 
 static int
 settings_get_mechs(const struct config *config, pool_t pool,
@@ -25,7 +80,7 @@ settings_get_mechs(const struct config *config, pool_t pool,
 		return -1;
 	}
 	set->mechanisms = (const char *const *)mechs;
-	return 0;
+	return settings_get_mech_settings(config, pool, set, error_r);
 }
 
 static int
@@ -68,6 +123,8 @@ settings_get_db(const struct config_block *block, pool_t pool,
 			block->file, block->line, block->type);
 		return -1;
 	}
+	if (driver != NULL && db_sql_settings_is_sql(driver))
+		return db_sql_settings_get(block, pool, driver, db, error_r);
 	if (is_userdb && driver != NULL && strcmp(driver, "static") == 0) {
 		db->driver = AUTH_DB_DRIVER_STATIC;
 		if (auth_db_static_parse(pool, db->args, db, error_r) == 0)
@@ -115,6 +172,17 @@ auth_settings_from_config(const struct config *config, pool_t pool,
 	    settings_get_dbs(config, pool, "userdb", &set_r->userdbs,
 			     &set_r->userdb_count, error_r) < 0)
 		return -1;
+	set_r->cache_size = (size_t)config_get_size(config, "auth_cache_size");
+	set_r->cache_ttl_secs =
+		config_get_time_msecs(config, "auth_cache_ttl") / 1000;
+	set_r->cache_negative_ttl_secs =
+		config_get_time_msecs(config, "auth_cache_negative_ttl") / 1000;
+	set_r->penalty_max_delay_msecs =
+		config_get_time_msecs(config, "auth_penalty_max_delay");
+	set_r->penalty_expire_secs =
+		config_get_time_msecs(config, "auth_penalty_expire") / 1000;
+	set_r->max_requests_per_ip =
+		config_get_uint(config, "auth_max_requests_per_ip");
 	set_r->worker_threads = AUTH_WORKER_THREADS;
 	set_r->worker_max_queue = AUTH_WORKER_MAX_QUEUE;
 	return 0;

@@ -44,6 +44,29 @@ struct auth_settings {
 	const char *const *userdb_paths;
 	unsigned int worker_threads;
 	unsigned int worker_max_queue;
+	/* the lookup cache (auth-cache.h): 0 bytes = off */
+	size_t cache_size;
+	unsigned int cache_ttl_secs, cache_negative_ttl_secs;
+	/* per remote IP / per user failure penalty (auth-penalty.h):
+	   max delay 0 = off */
+	unsigned int penalty_max_delay_msecs;
+	unsigned int penalty_expire_secs;
+	/* pending requests per remote IP / per connection */
+	unsigned int max_requests_per_ip;
+	/* SASL mechanisms (mech.h; doc/auth.md "SASL mechanisms").
+	   Plaintext mechanisms without TLS: allowed when allow_cleartext,
+	   or from trusted_networks (CIDRs, NULL-terminated; NULL = none). */
+	bool allow_cleartext;
+	const char *const *trusted_networks;
+	/* EXTERNAL: "cn", "email" or "uid"; NULL = "cn" */
+	const char *cert_username_field;
+	/* OAUTHBEARER/XOAUTH2 (jwt.h): the key directory, the expected
+	   "iss" and "aud" (NULL or "" = not checked), the claim holding the
+	   user name (NULL = "email"), the allowed clock skew */
+	const char *oauth2_key_dir;
+	const char *oauth2_issuer, *oauth2_audience;
+	const char *oauth2_username_claim;
+	unsigned int oauth2_clock_skew_secs;
 };
 
 /* Fill set from config; strings are allocated from pool. -1 with *error_r

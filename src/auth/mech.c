@@ -1,14 +1,28 @@
 /* SPDX-License-Identifier: MIT */
-/* The mechanism table and the mechanisms PLAIN (RFC 4616) and LOGIN. */
+/*
+ * The mechanism table, the per-request checks (cleartext, channel
+ * binding), and the mechanisms PLAIN (RFC 4616) and LOGIN.
+ */
 #include "lib.h"
 #include "auth-settings.h"
 #include "auth-request.h"
+#include "auth-cidr.h"
 #include "mech.h"
 
 static const struct mech_module *const mech_modules[] = {
 	&mech_plain,
 	&mech_login,
+	&mech_cram_md5,
+	&mech_scram_sha1,
+	&mech_scram_sha1_plus,
+	&mech_scram_sha256,
+	&mech_scram_sha256_plus,
+	&mech_external,
+	&mech_oauthbearer,
+	&mech_xoauth2,
 };
+
+static const char *mech_test_nonce;
 
 const struct mech_module *
 mech_module_find(const char *name)
@@ -18,6 +32,88 @@ mech_module_find(const char *name)
 			return mech_modules[i];
 	}
 	return NULL;
+}
+
+void
+mech_test_set_nonce(const char *nonce)
+{
+	mech_test_nonce = nonce;
+}
+
+const char *
+mech_test_get_nonce(void)
+{
+	return mech_test_nonce;
+}
+
+bool
+mech_plus_is_enabled(const struct auth_settings *set, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (set->mechanisms == NULL)
+		return false;
+	for (const char *const *m = set->mechanisms; *m != NULL; m++) {
+		if (strlen(*m) == len + 5 &&
+		    str_begins_icase(*m, name) &&
+		    str_casecmp_ascii(*m + len, "-PLUS") == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool
+cleartext_allowed(const struct auth_settings *set,
+		  const struct auth_request_fields *fields)
+{
+	if (fields->secured || set->allow_cleartext)
+		return true;
+	/* no rip: the auth client authenticates for itself (roostadm) */
+	if (fields->remote_ip == NULL || fields->remote_ip[0] == '\0')
+		return true;
+	if (fields->local_ip != NULL &&
+	    auth_ip_equals(fields->remote_ip, fields->local_ip))
+		return true;
+	return auth_cidr_match_list(set->trusted_networks,
+				    fields->remote_ip);
+}
+
+const char *
+mech_request_check(const struct auth_settings *set,
+		   const struct mech_module *mech,
+		   const struct auth_request_fields *fields,
+		   const char **log_reason_r)
+{
+	if (mech->is_plaintext && !cleartext_allowed(set, fields)) {
+		*log_reason_r = "cleartext mechanism on an insecure "
+			"connection";
+		return "Plaintext authentication disallowed on non-secure "
+			"(SSL/TLS) connections.";
+	}
+	if (mech->needs_channel_binding &&
+	    (fields->cbind_type == NULL || fields->cbind_data == NULL ||
+	     fields->cbind_data[0] == '\0')) {
+		*log_reason_r = "-PLUS mechanism without channel binding data";
+		return "Unsupported authentication mechanism";
+	}
+	return NULL;
+}
+
+static const char *
+dup_or_null(pool_t pool, const char *str)
+{
+	return str == NULL ? NULL : p_strdup(pool, str);
+}
+
+void
+mech_fields_dup_tls(pool_t pool, struct auth_request_fields *dest,
+		    const struct auth_request_fields *src)
+{
+	dest->cbind_type = dup_or_null(pool, src->cbind_type);
+	dest->cbind_data = dup_or_null(pool, src->cbind_data);
+	dest->cert_cn = dup_or_null(pool, src->cert_cn);
+	dest->cert_email = dup_or_null(pool, src->cert_email);
+	dest->cert_uid = dup_or_null(pool, src->cert_uid);
 }
 
 int
@@ -95,6 +191,7 @@ mech_plain_initial(struct auth_request *request,
 const struct mech_module mech_plain = {
 	.name = "PLAIN",
 	.flags = "plaintext",
+	.is_plaintext = true,
 	.auth_initial = mech_plain_initial,
 	.auth_continue = mech_plain_continue,
 };
@@ -147,6 +244,7 @@ mech_login_initial(struct auth_request *request,
 const struct mech_module mech_login = {
 	.name = "LOGIN",
 	.flags = "plaintext",
+	.is_plaintext = true,
 	.auth_initial = mech_login_initial,
 	.auth_continue = mech_login_continue,
 };

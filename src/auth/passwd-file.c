@@ -470,3 +470,19 @@ passwd_file_lookup(struct passwd_file *file, const char *user,
 	*entry_r = hash_table_lookup(file->users, user);
 	return *entry_r == NULL ? 0 : 1;
 }
+
+int
+passwd_file_iterate(struct passwd_file *file,
+		    passwd_file_iter_callback_t *callback, void *context)
+{
+	struct hash_iter iter;
+	const char *error;
+	void *key, *value;
+
+	if (passwd_file_refresh(file, &error) < 0)
+		return -1;
+	hash_table_iterate_init(file->users, &iter);
+	while (hash_table_iterate(&iter, &key, &value))
+		callback(value, context);
+	return 0;
+}

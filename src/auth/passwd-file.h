@@ -72,4 +72,11 @@ unsigned int passwd_file_count(const struct passwd_file *file);
 int passwd_file_lookup(struct passwd_file *file, const char *user,
 		       const struct passwd_entry **entry_r);
 
+/* Refresh, then call callback for every entry (hash order). -1 if the file
+   is unusable. */
+typedef void passwd_file_iter_callback_t(const struct passwd_entry *entry,
+					 void *context);
+int passwd_file_iterate(struct passwd_file *file,
+			passwd_file_iter_callback_t *callback, void *context);
+
 #endif

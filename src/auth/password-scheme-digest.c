@@ -400,3 +400,173 @@ password_scram_generate(const struct password_scheme *scheme,
 	password_encode(PASSWORD_ENCODING_BASE64, server_key, md_size, dest);
 	return 0;
 }
+
+/* The plaintext of a PLAIN-family stored password into out (NUL
+   terminated). 0 or -1. */
+static int
+plain_from_stored(const struct password_scheme *scheme, const char *data,
+		  char *out, size_t max)
+{
+	size_t size;
+
+	if (scheme->verify != password_plain_verify ||
+	    password_decode(scheme->encoding, data, 0, (unsigned char *)out,
+			    max - 1, &size) < 0 ||
+	    memchr(out, '\0', size) != NULL)
+		return -1;
+	out[size] = '\0';
+	return 0;
+}
+
+int
+password_get_cram_md5_context(const struct password_scheme *scheme,
+			      const char *data,
+			      unsigned char ctx_r[PASSWORD_CRAM_MD5_CONTEXT_SIZE],
+			      const char **error_r)
+{
+	char plain[PASSWORD_MAX_RAW_SIZE + 1];
+	unsigned char raw[PASSWORD_MAX_RAW_SIZE];
+	size_t size;
+
+	if (strlen(data) > PASSWORD_MAX_STORED_LENGTH) {
+		*error_r = "stored password is too long";
+		return -1;
+	}
+	if (scheme->verify == password_cram_md5_verify) {
+		if (password_decode(scheme->encoding, data, 0, raw,
+				    sizeof(raw), &size) < 0 ||
+		    size != CRAM_MD5_CONTEXT_SIZE) {
+			*error_r = "CRAM-MD5: expected 64 hex digits";
+			return -1;
+		}
+		memcpy(ctx_r, raw, CRAM_MD5_CONTEXT_SIZE);
+		sodium_memzero(raw, sizeof(raw));
+		return 0;
+	}
+	if (plain_from_stored(scheme, data, plain, sizeof(plain)) < 0) {
+		*error_r = scheme->verify == password_plain_verify ?
+			"PLAIN: invalid encoding" :
+			"stored password scheme cannot be used for CRAM-MD5 "
+			"(needs PLAIN or CRAM-MD5)";
+		return -1;
+	}
+	cram_md5_context(plain, ctx_r);
+	sodium_memzero(plain, sizeof(plain));
+	return 0;
+}
+
+static uint32_t
+get_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+		(uint32_t)p[3] << 24;
+}
+
+/* MD5 of one 64-byte block (whose chaining state is state) followed by
+   data. */
+static void
+md5_continue(const unsigned char state[16], const void *data, size_t size,
+	     unsigned char out[MD5_DIGEST_LENGTH])
+{
+	MD5_CTX ctx;
+
+	MD5_Init(&ctx);
+	ctx.A = get_le32(state);
+	ctx.B = get_le32(state + 4);
+	ctx.C = get_le32(state + 8);
+	ctx.D = get_le32(state + 12);
+	ctx.Nl = HMAC_BLOCK_SIZE * 8;
+	ctx.Nh = 0;
+	MD5_Update(&ctx, data, size);
+	MD5_Final(out, &ctx);
+	sodium_memzero(&ctx, sizeof(ctx));
+}
+
+void
+password_cram_md5_hmac(const unsigned char ctx[PASSWORD_CRAM_MD5_CONTEXT_SIZE],
+		       const void *challenge, size_t size,
+		       unsigned char digest_r[PASSWORD_CRAM_MD5_DIGEST_SIZE])
+{
+	unsigned char inner[MD5_DIGEST_LENGTH];
+
+	/* the stored context is outer state, then inner state */
+	md5_continue(ctx + 16, challenge, size, inner);
+	md5_continue(ctx, inner, sizeof(inner), digest_r);
+	sodium_memzero(inner, sizeof(inner));
+}
+
+int
+password_scram_compute(const char *algorithm, const char *plaintext,
+		       const void *salt, size_t salt_size,
+		       unsigned int iterations,
+		       struct password_scram_credentials *cred_r)
+{
+	const EVP_MD *md = EVP_get_digestbyname(algorithm);
+
+	if (md == NULL || salt_size == 0 ||
+	    salt_size > sizeof(cred_r->salt) ||
+	    (size_t)EVP_MD_size(md) > sizeof(cred_r->stored_key) ||
+	    iterations == 0 || iterations > PASSWORD_MAX_ROUNDS)
+		return -1;
+	memset(cred_r, 0, sizeof(*cred_r));
+	cred_r->iterations = iterations;
+	cred_r->salt_size = salt_size;
+	memcpy(cred_r->salt, salt, salt_size);
+	cred_r->key_size = (size_t)EVP_MD_size(md);
+	scram_keys(md, plaintext, salt, salt_size, iterations,
+		   cred_r->stored_key, cred_r->server_key);
+	return 0;
+}
+
+int
+password_get_scram_credentials(const struct password_scheme *scheme,
+			       const char *data, const char *algorithm,
+			       struct password_scram_credentials *cred_r,
+			       const char **error_r)
+{
+	char plain[PASSWORD_MAX_RAW_SIZE + 1];
+	unsigned char salt[SCRAM_GENERATE_SALT_SIZE];
+	struct scram_stored st;
+	const EVP_MD *md = EVP_get_digestbyname(algorithm);
+	int ret;
+
+	lib_assert(md != NULL);
+	if (strlen(data) > PASSWORD_MAX_STORED_LENGTH) {
+		*error_r = "stored password is too long";
+		return -1;
+	}
+	if (scheme->verify == password_scram_verify) {
+		if (strcmp(scheme->algorithm, algorithm) != 0) {
+			*error_r = "stored SCRAM secret is for another digest";
+			return -1;
+		}
+		if (scram_parse(data, (size_t)EVP_MD_size(md), &st) < 0 ||
+		    st.salt_size > sizeof(cred_r->salt)) {
+			*error_r = "SCRAM: expected iterations,salt,"
+				"StoredKey,ServerKey";
+			return -1;
+		}
+		memset(cred_r, 0, sizeof(*cred_r));
+		cred_r->iterations = st.iter;
+		cred_r->salt_size = st.salt_size;
+		memcpy(cred_r->salt, st.salt, st.salt_size);
+		cred_r->key_size = st.stored_size;
+		memcpy(cred_r->stored_key, st.stored_key, st.stored_size);
+		memcpy(cred_r->server_key, st.server_key, st.server_size);
+		sodium_memzero(&st, sizeof(st));
+		return 0;
+	}
+	if (plain_from_stored(scheme, data, plain, sizeof(plain)) < 0) {
+		*error_r = scheme->verify == password_plain_verify ?
+			"PLAIN: invalid encoding" :
+			"stored password scheme cannot be used for SCRAM "
+			"(needs PLAIN or the SCRAM stored form)";
+		return -1;
+	}
+	randombytes_buf(salt, sizeof(salt));
+	ret = password_scram_compute(algorithm, plain, salt, sizeof(salt),
+				     PASSWORD_SCRAM_PLAIN_ITERATIONS, cred_r);
+	sodium_memzero(plain, sizeof(plain));
+	lib_assert(ret == 0);
+	return 0;
+}

@@ -94,4 +94,50 @@ int password_verify(const char *plaintext, const char *stored,
 int password_generate(const char *scheme_name, const char *plaintext,
 		      struct str *dest, const char **error_r) ATTR_NODISCARD;
 
+/* Credentials for the challenge-response SASL mechanisms, from a stored
+   password the passdb returned (scheme and data as password_parse_stored()
+   gives them). The PLAIN family (PLAIN, CLEAR, ... with any encoding)
+   gives every kind; otherwise only the matching stored form does. -1 with
+   a static *error_r (for the log; never contains the data) when the
+   scheme cannot give them or the data is malformed. Outputs are secrets:
+   wipe them (safe_memset0) when done. */
+#define PASSWORD_CRAM_MD5_CONTEXT_SIZE 32
+#define PASSWORD_CRAM_MD5_DIGEST_SIZE 16
+/* CRAM-MD5: the HMAC-MD5 key context (Dovecot's stored form, decoded). */
+int password_get_cram_md5_context(
+	const struct password_scheme *scheme, const char *data,
+	unsigned char ctx_r[PASSWORD_CRAM_MD5_CONTEXT_SIZE],
+	const char **error_r) ATTR_NODISCARD;
+/* HMAC-MD5(key, challenge) from the key's context. */
+void password_cram_md5_hmac(
+	const unsigned char ctx[PASSWORD_CRAM_MD5_CONTEXT_SIZE],
+	const void *challenge, size_t size,
+	unsigned char digest_r[PASSWORD_CRAM_MD5_DIGEST_SIZE]);
+
+#define PASSWORD_SCRAM_MAX_SALT_SIZE 256
+#define PASSWORD_SCRAM_MAX_KEY_SIZE 64
+/* SCRAM iteration count used for credentials computed from a PLAIN
+   password (with a fresh random salt each time). */
+#define PASSWORD_SCRAM_PLAIN_ITERATIONS 4096
+struct password_scram_credentials {
+	unsigned int iterations;
+	size_t salt_size, key_size;
+	unsigned char salt[PASSWORD_SCRAM_MAX_SALT_SIZE];
+	unsigned char stored_key[PASSWORD_SCRAM_MAX_KEY_SIZE];
+	unsigned char server_key[PASSWORD_SCRAM_MAX_KEY_SIZE];
+};
+/* SCRAM: algorithm is the OpenSSL digest name ("SHA1", "SHA256"); the
+   {SCRAM-SHA-1} / {SCRAM-SHA-256} stored form must be of the same
+   digest. From a PLAIN password this runs PBKDF2 (milliseconds). */
+int password_get_scram_credentials(
+	const struct password_scheme *scheme, const char *data,
+	const char *algorithm, struct password_scram_credentials *cred_r,
+	const char **error_r) ATTR_NODISCARD;
+/* The RFC 5802 keys of a password: for tests and for callers that have
+   the plaintext. 0, or -1 for an unknown algorithm or bad sizes. */
+int password_scram_compute(const char *algorithm, const char *plaintext,
+			   const void *salt, size_t salt_size,
+			   unsigned int iterations,
+			   struct password_scram_credentials *cred_r);
+
 #endif

@@ -15,8 +15,10 @@ cmd_fetch_run(struct client_command *cmd, const struct imap_arg *args)
 	const char *set, *error;
 	uint32_t *seqs, count;
 
+	/* items: one list, or one item (BODY[HEADER.FIELDS (...)] is
+	   three arguments; imap_fetch_parse() checks the end) */
 	if (!imap_arg_get_atom(&args[0], &set) ||
-	    args[1].type == IMAP_ARG_EOL || !imap_arg_is_eol(&args[2]))
+	    args[1].type == IMAP_ARG_EOL)
 		return client_command_bad(cmd, "FETCH needs a sequence set "
 					  "and items.");
 	fetch = imap_fetch_parse(cmd, &args[1], &error);

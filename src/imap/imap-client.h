@@ -11,6 +11,7 @@
 #define ROOST_IMAP_CLIENT_H
 
 #include "imap-parser.h"
+#include "message-parser.h"
 
 struct mail_user;
 struct mailbox;
@@ -21,6 +22,9 @@ struct imap_settings {
 	size_t max_line_length;		/* imap_max_line_length */
 	unsigned int max_bad_commands;	/* imap_max_bad_commands */
 	unsigned int idle_timeout_msecs;	/* imap_idle_timeout */
+	/* mail_max_header_size, mail_max_header_count, mail_max_line_length,
+	   mail_max_mime_depth, mail_max_mime_parts */
+	struct message_parser_limits mail_limits;
 };
 
 enum imap_command_flags {
@@ -74,6 +78,9 @@ struct client {
 
 	struct mail_user *user;
 	struct mailbox *box;	/* selected mailbox or NULL */
+	/* parsed structure of box's messages (created by the first FETCH
+	   that needs it; it notices a change of mailbox by itself) */
+	struct imap_mime_cache *mime_cache;
 	/* What the client was told: EXISTS and RECENT. */
 	uint32_t known_count, known_recent;
 

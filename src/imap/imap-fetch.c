@@ -6,19 +6,28 @@
 #include "ostream.h"
 #include "mail-storage.h"
 #include "imap-client.h"
+#include "imap-mime-cache.h"
+#include "imap-fetch-section.h"
 #include "imap-fetch.h"
 
-#define FETCH_MAX_BODIES 8
+#define FETCH_MAX_BODIES 32
 
 enum fetch_field {
 	FETCH_FLAGS = 0x01,
 	FETCH_UID = 0x02,
 	FETCH_RFC822_SIZE = 0x04,
 	FETCH_INTERNALDATE = 0x08,
+	FETCH_ENVELOPE = 0x10,
+	FETCH_BODY = 0x20,
+	FETCH_BODYSTRUCTURE = 0x40,
 };
+#define FETCH_NEEDS_STRUCTURE \
+	(FETCH_ENVELOPE | FETCH_BODY | FETCH_BODYSTRUCTURE)
 
 struct fetch_body {
-	bool peek, rfc822, partial;
+	bool peek, partial;
+	const char *name;	/* "RFC822", "BODY[1.MIME]", ... */
+	struct imap_section section;
 	uoff_t start, count;
 };
 
@@ -30,10 +39,14 @@ struct imap_fetch {
 	uint32_t *seqs;
 	uint32_t seq_count, idx;
 
+	bool needs_structure;
+	struct str *line;	/* the response being built */
+
 	/* streaming state of the current message */
 	bool in_message;
 	unsigned int body_idx;
 	uoff_t msg_size;
+	const struct imap_mime_msg *msg;	/* borrowed from the cache */
 	struct istream *mail_input, *body_input;
 	bool some_expunged;
 	bool item_written;	/* an item is in the current response */
@@ -60,55 +73,140 @@ parse_partial(const char *p, struct fetch_body *body)
 }
 
 static bool
-parse_body_item(struct imap_fetch *fetch, const char *item)
+body_add(struct imap_fetch *fetch, const struct fetch_body *body)
 {
-	struct fetch_body body;
-	const char *rest;
-
-	memset(&body, 0, sizeof(body));
-	if (strcmp(item, "RFC822") == 0) {
-		body.rfc822 = true;
-	} else if (str_begins(item, "BODY[]")) {
-		rest = item + 6;
-		if (!parse_partial(rest, &body))
-			return false;
-	} else if (str_begins(item, "BODY.PEEK[]")) {
-		body.peek = true;
-		rest = item + 11;
-		if (!parse_partial(rest, &body))
-			return false;
-	} else {
-		return false;
-	}
 	if (fetch->body_count >= FETCH_MAX_BODIES)
 		return false;
-	fetch->bodies[fetch->body_count++] = body;
+	fetch->bodies[fetch->body_count++] = *body;
+	if (body->section.kind != IMAP_SECTION_ALL)
+		fetch->needs_structure = true;
+	return true;
+}
+
+/* "RFC822", "RFC822.HEADER", "RFC822.TEXT" (RFC 3501 §6.4.5). */
+static bool
+parse_rfc822_item(struct imap_fetch *fetch, const char *item)
+{
+	struct fetch_body body;
+
+	memset(&body, 0, sizeof(body));
+	body.name = item;
+	if (strcmp(item, "RFC822") == 0)
+		body.section.kind = IMAP_SECTION_ALL;
+	else if (strcmp(item, "RFC822.HEADER") == 0) {
+		body.section.kind = IMAP_SECTION_HEADER;
+		body.peek = true;
+	} else if (strcmp(item, "RFC822.TEXT") == 0)
+		body.section.kind = IMAP_SECTION_TEXT;
+	else
+		return false;
+	return body_add(fetch, &body);
+}
+
+/* BODY[section]<partial> or BODY.PEEK[...]. item is upper case. For
+   HEADER.FIELDS the list and "]<partial>" are the next arguments: args
+   points at the list then and *consumed_r is set to 2. */
+static bool
+parse_section_item(struct imap_fetch *fetch, pool_t pool, const char *item,
+		   const struct imap_arg *args, unsigned int *consumed_r,
+		   const char **error_r)
+{
+	struct fetch_body body;
+	const char *spec, *close, *rest, *fields_close;
+	const struct imap_arg *fields = NULL;
+
+	memset(&body, 0, sizeof(body));
+	body.peek = str_begins(item, "BODY.PEEK[");
+	spec = item + (body.peek ? 10 : 5);
+	close = strchr(spec, ']');
+	if (close == NULL) {
+		/* "BODY[HEADER.FIELDS" (list) "]<0.10>" */
+		if (args == NULL || args[0].type != IMAP_ARG_LIST ||
+		    !imap_arg_get_atom(&args[1], &fields_close) ||
+		    fields_close[0] != ']')
+			return false;
+		fields = &args[0];
+		rest = fields_close + 1;
+		*consumed_r = 2;
+		spec = p_strdup(pool, spec);
+	} else {
+		rest = close + 1;
+		spec = p_strndup(pool, spec, (size_t)(close - spec));
+	}
+	if (!imap_section_parse(pool, spec, fields, &body.section, error_r))
+		return false;
+	if (!parse_partial(rest, &body)) {
+		*error_r = "Invalid partial.";
+		return false;
+	}
+	body.name = p_strdup_printf(pool, "BODY[%s]", body.section.spec);
+	if (!body_add(fetch, &body)) {
+		*error_r = "Too many body items.";
+		return false;
+	}
 	return true;
 }
 
 static bool
-parse_item(struct imap_fetch *fetch, pool_t pool, const struct imap_arg *arg)
+parse_simple_item(struct imap_fetch *fetch, const char *item)
+{
+	static const struct {
+		const char *name;
+		unsigned int fields;
+	} items[] = {
+		{ "FLAGS", FETCH_FLAGS },
+		{ "UID", FETCH_UID },
+		{ "RFC822.SIZE", FETCH_RFC822_SIZE },
+		{ "INTERNALDATE", FETCH_INTERNALDATE },
+		{ "ENVELOPE", FETCH_ENVELOPE },
+		{ "BODY", FETCH_BODY },
+		{ "BODYSTRUCTURE", FETCH_BODYSTRUCTURE },
+		/* RFC 3501 §6.4.5 macros */
+		{ "FAST", FETCH_FLAGS | FETCH_INTERNALDATE |
+			  FETCH_RFC822_SIZE },
+		{ "ALL", FETCH_FLAGS | FETCH_INTERNALDATE |
+			 FETCH_RFC822_SIZE | FETCH_ENVELOPE },
+		{ "FULL", FETCH_FLAGS | FETCH_INTERNALDATE |
+			  FETCH_RFC822_SIZE | FETCH_ENVELOPE | FETCH_BODY },
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(items); i++) {
+		if (strcmp(item, items[i].name) == 0) {
+			fetch->fields |= items[i].fields;
+			if ((items[i].fields & FETCH_NEEDS_STRUCTURE) != 0)
+				fetch->needs_structure = true;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* One item at args[0]; *consumed_r: arguments used (1, or 3 for
+   BODY[HEADER.FIELDS (list)]). */
+static bool
+parse_item(struct imap_fetch *fetch, pool_t pool, const struct imap_arg *args,
+	   unsigned int *consumed_r, const char **error_r)
 {
 	const char *atom;
 	char *item;
+	unsigned int extra = 0;
 
-	if (!imap_arg_get_atom(arg, &atom))
+	*consumed_r = 1;
+	if (!imap_arg_get_atom(&args[0], &atom))
 		return false;
 	item = p_strdup(pool, atom);
 	str_ucase_ascii(item);
-	if (strcmp(item, "FLAGS") == 0)
-		fetch->fields |= FETCH_FLAGS;
-	else if (strcmp(item, "UID") == 0)
-		fetch->fields |= FETCH_UID;
-	else if (strcmp(item, "RFC822.SIZE") == 0)
-		fetch->fields |= FETCH_RFC822_SIZE;
-	else if (strcmp(item, "INTERNALDATE") == 0)
-		fetch->fields |= FETCH_INTERNALDATE;
-	else if (strcmp(item, "FAST") == 0)
-		fetch->fields |= FETCH_FLAGS | FETCH_INTERNALDATE |
-			FETCH_RFC822_SIZE;
-	else
-		return parse_body_item(fetch, item);
+	if (parse_simple_item(fetch, item))
+		return true;
+	if (str_begins(item, "RFC822"))
+		return parse_rfc822_item(fetch, item);
+	if (!str_begins(item, "BODY[") && !str_begins(item, "BODY.PEEK["))
+		return false;
+	if (!parse_section_item(fetch, pool, item,
+				imap_arg_is_eol(&args[1]) ? NULL : &args[1],
+				&extra, error_r))
+		return false;
+	*consumed_r += extra;
 	return true;
 }
 
@@ -118,18 +216,21 @@ imap_fetch_parse(struct client_command *cmd, const struct imap_arg *items,
 {
 	struct imap_fetch *fetch = p_malloc(cmd->pool, sizeof(*fetch));
 	const struct imap_arg *list;
+	unsigned int consumed;
 
 	*error_r = "Unknown or unsupported FETCH item.";
-	if (imap_arg_get_list(items, &list)) {
+	if (imap_arg_get_list(items, &list) && imap_arg_is_eol(&items[1])) {
 		if (imap_arg_is_eol(list)) {
 			*error_r = "Empty FETCH item list.";
 			return NULL;
 		}
-		for (; !imap_arg_is_eol(list); list++) {
-			if (!parse_item(fetch, cmd->pool, list))
+		for (; !imap_arg_is_eol(list); list += consumed) {
+			if (!parse_item(fetch, cmd->pool, list, &consumed,
+					error_r))
 				return NULL;
 		}
-	} else if (!parse_item(fetch, cmd->pool, items)) {
+	} else if (!parse_item(fetch, cmd->pool, items, &consumed, error_r) ||
+		   !imap_arg_is_eol(&items[consumed])) {
 		return NULL;
 	}
 	/* RFC 9051 §6.4.9: UID FETCH always includes UID. */
@@ -170,6 +271,27 @@ wants_seen(const struct imap_fetch *fetch)
 }
 
 static void
+append_structure(const struct imap_fetch *fetch, unsigned int fields,
+		 struct str *str, bool *first)
+{
+	if ((fields & FETCH_ENVELOPE) != 0) {
+		str_append(str, *first ? "ENVELOPE " : " ENVELOPE ");
+		str_append(str, fetch->msg->envelope);
+		*first = false;
+	}
+	if ((fields & FETCH_BODY) != 0) {
+		str_append(str, *first ? "BODY " : " BODY ");
+		str_append(str, fetch->msg->body);
+		*first = false;
+	}
+	if ((fields & FETCH_BODYSTRUCTURE) != 0) {
+		str_append(str, *first ? "BODYSTRUCTURE " : " BODYSTRUCTURE ");
+		str_append(str, fetch->msg->bodystructure);
+		*first = false;
+	}
+}
+
+static void
 append_fields(struct client_command *cmd, struct imap_fetch *fetch,
 	      const struct mail_info *info, bool flags_changed,
 	      struct str *str)
@@ -200,6 +322,8 @@ append_fields(struct client_command *cmd, struct imap_fetch *fetch,
 						 info->received_tz_offset));
 		first = false;
 	}
+	if (fetch->msg != NULL)
+		append_structure(fetch, fields, str, &first);
 	fetch->item_written = !first;
 }
 
@@ -216,6 +340,20 @@ open_mail(struct client_command *cmd, struct imap_fetch *fetch, uint32_t seq)
 	return 0;
 }
 
+/* The parsed structure of seq (fetch->msg). -1 if it cannot be read. */
+static int
+structure_get(struct client_command *cmd, struct imap_fetch *fetch,
+	      uint32_t seq)
+{
+	struct client *client = cmd->client;
+
+	if (client->mime_cache == NULL)
+		client->mime_cache =
+			imap_mime_cache_create(&client->set->mail_limits);
+	return imap_mime_cache_get(client->mime_cache, client->box, seq,
+				   &fetch->msg);
+}
+
 /* Write "* n FETCH (fields" and set \Seen. false if the message is gone
    (skip it). */
 static bool
@@ -227,8 +365,10 @@ message_begin(struct client_command *cmd, struct imap_fetch *fetch)
 	struct str *str;
 	bool flags_changed = false;
 
+	fetch->msg = NULL;
 	if (mailbox_get_info(client->box, seq, &info) < 0 ||
-	    (fetch->body_count > 0 && open_mail(cmd, fetch, seq) < 0)) {
+	    (fetch->body_count > 0 && open_mail(cmd, fetch, seq) < 0) ||
+	    (fetch->needs_structure && structure_get(cmd, fetch, seq) < 0)) {
 		fetch->some_expunged = true;
 		return false;
 	}
@@ -242,7 +382,10 @@ message_begin(struct client_command *cmd, struct imap_fetch *fetch)
 			flags_changed = true;
 		}
 	}
-	str = str_create(cmd->pool, 128);
+	if (fetch->line == NULL)
+		fetch->line = str_create(cmd->pool, 1024);
+	str = fetch->line;
+	str_clear(str);
 	str_printfa(str, "* %u FETCH (", seq);
 	append_fields(cmd, fetch, &info, flags_changed, str);
 	(void)o_stream_send(client->output, str_c(str), str_len(str));
@@ -273,37 +416,79 @@ mail_skip(struct istream *input, uoff_t count)
 	return 0;
 }
 
+/* Where body item body lies in the current message: 1 with a range,
+   0 NIL, -1 empty. HEADER.FIELDS[.NOT] is filtered into *data_r. */
+static int
+body_locate(struct client_command *cmd, struct imap_fetch *fetch,
+	    const struct fetch_body *body, uoff_t *offset_r, uoff_t *size_r,
+	    struct str **data_r)
+{
+	const struct imap_section *sec = &body->section;
+	int ret;
+
+	*data_r = NULL;
+	if (sec->kind == IMAP_SECTION_ALL) {
+		*offset_r = 0;
+		*size_r = fetch->msg_size;
+		return 1;
+	}
+	if (fetch->msg == NULL)
+		return 0;
+	ret = imap_section_resolve(sec, fetch->msg, offset_r, size_r);
+	if (ret <= 0 || (sec->kind != IMAP_SECTION_HEADER_FIELDS &&
+			 sec->kind != IMAP_SECTION_HEADER_FIELDS_NOT))
+		return ret;
+	*data_r = str_create(cmd->pool, 256);
+	if (mail_skip(fetch->mail_input, *offset_r) < 0 ||
+	    imap_section_filter_header(sec, fetch->mail_input, *size_r,
+			cmd->client->set->mail_limits.hdr.max_header_size,
+			*data_r) < 0)
+		str_clear(*data_r);	/* read error: the mail is gone */
+	*offset_r = 0;
+	*size_r = str_len(*data_r);
+	return 1;
+}
+
 /* Start body item body_idx: write its name and literal header and set up
    body_input. */
 static void
 body_begin(struct client_command *cmd, struct imap_fetch *fetch)
 {
 	const struct fetch_body *body = &fetch->bodies[fetch->body_idx];
-	struct str *str = str_create(cmd->pool, 64);
-	bool first = !fetch->item_written;
-	uoff_t start = body->partial ? body->start : 0;
-	uoff_t len = 0;
+	struct str *str = fetch->line, *data = NULL;
+	uoff_t offset = 0, size = 0, len;
+	int ret = 0;
 
-	str_append(str, first ? "" : " ");
-	str_append(str, body->rfc822 ? "RFC822" : "BODY[]");
+	str_clear(str);
+	str_append(str, fetch->item_written ? " " : "");
+	str_append(str, body->name);
 	fetch->item_written = true;
 	if (body->partial)
 		str_printfa(str, "<%llu>", (unsigned long long)body->start);
-	if (fetch->mail_input == NULL &&
-	    open_mail(cmd, fetch, fetch->seqs[fetch->idx]) < 0) {
+	if (fetch->mail_input != NULL ||
+	    open_mail(cmd, fetch, fetch->seqs[fetch->idx]) == 0)
+		ret = body_locate(cmd, fetch, body, &offset, &size, &data);
+	if (ret == 0) {
 		str_append(str, " NIL");
-	} else if (start >= fetch->msg_size && body->partial) {
+	} else if (ret < 0 || (body->partial && body->start >= size)) {
 		/* RFC 3501 §6.4.5: origin past the end: empty string */
 		str_append(str, " \"\"");
 	} else {
-		len = fetch->msg_size - start;
-		if (body->partial && body->count < len)
-			len = body->count;
-		if (mail_skip(fetch->mail_input, start) < 0)
-			len = 0;	/* caught as a short stream below */
+		if (body->partial) {
+			offset += body->start;
+			size -= body->start;
+		}
+		len = body->partial && body->count < size ? body->count : size;
 		str_printfa(str, " {%llu}\r\n", (unsigned long long)len);
-		fetch->body_input = i_stream_create_limit(fetch->mail_input,
-							  len);
+		if (data != NULL) {
+			fetch->body_input = i_stream_create_from_data(
+				(const unsigned char *)str_c(data) + offset, (size_t)len);
+		} else {
+			if (mail_skip(fetch->mail_input, offset) < 0)
+				len = 0; /* caught as a short stream below */
+			fetch->body_input =
+				i_stream_create_limit(fetch->mail_input, len);
+		}
 	}
 	(void)o_stream_send(cmd->client->output, str_c(str), str_len(str));
 }

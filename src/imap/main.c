@@ -38,6 +38,7 @@ settings_read(const struct config *config, struct imap_settings *set)
 						"imap_max_bad_commands");
 	set->idle_timeout_msecs = config_get_time_msecs(config,
 							"imap_idle_timeout");
+	message_parser_limits_read(config, &set->mail_limits);
 	if (set->max_line_length < 1024)
 		set->max_line_length = 1024;
 	if (set->max_bad_commands == 0)

@@ -11,7 +11,19 @@
 #include "imap-bodystructure.h"
 
 #define EMPTY_TEXT_PART \
-	"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0)"
+	"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0"
+/* BODYSTRUCTURE gives every non-multipart part its extension data (md5
+   disposition language location), the made-up empty one too. */
+#define EMPTY_TEXT_PART_EXT " NIL NIL NIL NIL"
+
+static void
+write_empty_text_part(struct str *dest, bool extended)
+{
+	str_append(dest, EMPTY_TEXT_PART);
+	if (extended)
+		str_append(dest, EMPTY_TEXT_PART_EXT);
+	str_append_c(dest, ')');
+}
 
 static void
 write_params(struct str *dest, const struct array_mime_param *params)
@@ -105,7 +117,7 @@ write_multipart(pool_t pool, const struct message_part *part,
 {
 	str_append_c(dest, '(');
 	if (part->children == NULL)
-		str_append(dest, EMPTY_TEXT_PART);
+		write_empty_text_part(dest, extended);
 	for (const struct message_part *c = part->children; c != NULL;
 	     c = c->next)
 		imap_bodystructure_write(pool, c, dest, extended);
@@ -154,17 +166,20 @@ write_type_and_params(struct str *dest, const struct message_part *part)
 	}
 }
 
-static bool
-is_message_type(const struct message_part *part)
+bool
+imap_part_is_message_rfc822(const struct message_part *part)
 {
 	const char *t = part->ct.type, *s = part->ct.subtype;
 
 	if (t == NULL)
 		return part->parent != NULL &&
 			(part->parent->flags & MESSAGE_PART_FLAG_DIGEST) != 0;
+	/* RFC 3501 §9 media-message is "MESSAGE" "RFC822" only: an
+	   IMAP4rev1 client parses message/global as body-type-basic, so it
+	   gets no envelope, body and line count (RFC 9051 added "GLOBAL"
+	   for IMAP4rev2). */
 	return str_casecmp_ascii(t, "message") == 0 &&
-		(str_casecmp_ascii(s, "rfc822") == 0 ||
-		 str_casecmp_ascii(s, "global") == 0);
+		str_casecmp_ascii(s, "rfc822") == 0;
 }
 
 static void
@@ -182,7 +197,8 @@ write_message_fields(pool_t pool, const struct message_part *part,
 	} else {
 		/* not parsed (limit or encoded): valid but empty */
 		imap_envelope_write(pool, &empty_hdr, dest);
-		str_append(dest, " " EMPTY_TEXT_PART);
+		str_append_c(dest, ' ');
+		write_empty_text_part(dest, extended);
 	}
 	str_printfa(dest, " %llu", (unsigned long long)part->body_size.lines);
 }
@@ -205,7 +221,7 @@ write_single(pool_t pool, const struct message_part *part, struct str *dest,
 	if ((part->flags & MESSAGE_PART_FLAG_TEXT) != 0)
 		str_printfa(dest, " %llu",
 			    (unsigned long long)part->body_size.lines);
-	else if (is_message_type(part))
+	else if (imap_part_is_message_rfc822(part))
 		write_message_fields(pool, part, dest, extended);
 	if (extended) {
 		str_append_c(dest, ' ');

@@ -22,6 +22,12 @@ void imap_write_nstring(struct str *dest, const char *s);
 void imap_envelope_write(pool_t pool, const struct message_part_headers *hdr,
 			 struct str *dest);
 
+/* True if IMAP4rev1 shows part as MESSAGE/RFC822 (envelope, body and
+   lines in BODYSTRUCTURE; section numbers go inside it): message/rfc822,
+   or no Content-Type inside multipart/digest. message/global is parsed
+   (MESSAGE_PART_FLAG_MESSAGE) but shown as a basic part. */
+bool imap_part_is_message_rfc822(const struct message_part *part);
+
 /* BODYSTRUCTURE (extended = true) or BODY (false) of part. */
 void imap_bodystructure_write(pool_t pool, const struct message_part *part,
 			      struct str *dest, bool extended);

@@ -12,8 +12,9 @@
 
 struct istream;
 
-/* Defaults; each becomes a setting with the IMAP issue. */
-#define MESSAGE_HEADER_MAX_SIZE (256 * 1024)	/* stored field bytes */
+/* Defaults of mail_max_header_size (stored bytes of one header block),
+   mail_max_header_count and mail_max_line_length. */
+#define MESSAGE_HEADER_MAX_SIZE (256 * 1024)
 #define MESSAGE_HEADER_MAX_COUNT 1000		/* fields per header */
 #define MESSAGE_MAX_LINE_LENGTH (64 * 1024)	/* longer: cut into pieces */
 

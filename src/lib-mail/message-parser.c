@@ -538,8 +538,15 @@ message_parser_get_root(struct message_parser *p)
 struct message_part *
 message_parse_data(pool_t pool, const void *data, size_t size)
 {
+	return message_parse_data_limits(pool, data, size, NULL);
+}
+
+struct message_part *
+message_parse_data_limits(pool_t pool, const void *data, size_t size,
+			  const struct message_parser_limits *limits)
+{
 	struct istream *input = i_stream_create_from_data(data, size);
-	struct message_parser *p = message_parser_create(pool, input, NULL);
+	struct message_parser *p = message_parser_create(pool, input, limits);
 	struct message_part *root;
 	int ret;
 

@@ -20,6 +20,7 @@
 #include "message-header-parser.h"
 #include "mime-param.h"
 
+/* Defaults of mail_max_mime_depth and mail_max_mime_parts. */
 #define MESSAGE_MAX_MIME_DEPTH 25
 #define MESSAGE_MAX_PARTS 2000
 /* Stored header values over all parts of one message. */
@@ -91,8 +92,20 @@ struct message_part *message_parser_get_root(struct message_parser *p);
 /* Fill limits with the defaults. */
 void message_parser_limits_default(struct message_parser_limits *limits_r);
 
-/* Whole message: parse the given data in memory. */
+/* Limits from the mail_max_* settings (message-parser-settings.c):
+   mail_max_header_size, mail_max_header_count, mail_max_line_length,
+   mail_max_mime_depth, mail_max_mime_parts; the rest stay at the
+   defaults. Sizes below 1 KiB and counts of 0 are raised. */
+struct config;
+void message_parser_limits_read(const struct config *config,
+				struct message_parser_limits *limits_r);
+
+/* Whole message: parse the given data in memory (limits NULL: the
+   defaults). */
 struct message_part *message_parse_data(pool_t pool, const void *data,
 					size_t size);
+struct message_part *
+message_parse_data_limits(pool_t pool, const void *data, size_t size,
+			  const struct message_parser_limits *limits);
 
 #endif

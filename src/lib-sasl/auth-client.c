@@ -54,6 +54,16 @@ struct auth_client {
 	void *disconnect_context;
 };
 
+static bool
+auth_args_have(const char *const *args, const char *word)
+{
+	for (; *args != NULL; args++) {
+		if (strcmp(*args, word) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void auth_client_input(struct auth_client *client);
 
 static void *
@@ -198,6 +208,14 @@ auth_client_get_cookie(const struct auth_client *client)
 	/* Kept after a disconnect: the cookie belongs to the auth process
 	   run, and a handoff in progress may still need it. */
 	return client->handshake_done ? client->cookie : NULL;
+}
+
+const char *const *
+auth_client_get_mechs(const struct auth_client *client,
+		      unsigned int *count_r)
+{
+	*count_r = (unsigned int)client->mechs.count;
+	return (const char *const *)client->mechs.v;
 }
 
 bool
@@ -429,7 +447,11 @@ handle_handshake(struct auth_client *client, const char *const *args)
 		if (args[1] == NULL ||
 		    client->mechs.count >= AUTH_CLIENT_MAX_MECHS)
 			return false;
-		array_append(&client->mechs, p_strdup(client->pool, args[1]));
+		/* "private" mechanisms (the channel-bound -PLUS ones) are
+		   not for advertising to clients */
+		if (!auth_args_have(args + 2, "private"))
+			array_append(&client->mechs,
+				     p_strdup(client->pool, args[1]));
 	} else if (strcmp(args[0], "COOKIE") == 0) {
 		if (args[1] == NULL || !is_hex_cookie(args[1]))
 			return false;

@@ -57,6 +57,10 @@ void auth_client_set_disconnect_callback(struct auth_client *client,
    finished (still returned after a disconnect). */
 const char *auth_client_get_cookie(const struct auth_client *client);
 bool auth_client_has_mech(const struct auth_client *client, const char *mech);
+/* The mechanisms auth offers for advertising (without "private" ones),
+   in auth's order; borrowed. */
+const char *const *auth_client_get_mechs(const struct auth_client *client,
+					 unsigned int *count_r);
 
 struct auth_client_request *
 auth_client_request_new(struct auth_client *client,

@@ -432,3 +432,80 @@ fd_read(int sock, void *data, size_t size, int *fd_r)
 	}
 	return ret;
 }
+
+/* ip as 16 bytes (IPv4 as ::ffff:a.b.c.d); *is_v4_r for IPv4 (and mapped). */
+static bool
+ip_to_bytes(const char *ip, unsigned char bytes[16], bool *is_v4_r)
+{
+	static const unsigned char v4_prefix[12] =
+		{ 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, ip, &a4) == 1) {
+		memcpy(bytes, v4_prefix, 12);
+		memcpy(bytes + 12, &a4, 4);
+		*is_v4_r = true;
+		return true;
+	}
+	if (inet_pton(AF_INET6, ip, bytes) != 1)
+		return false;
+	*is_v4_r = memcmp(bytes, v4_prefix, 12) == 0;
+	return true;
+}
+
+bool
+net_ip_in_network(const char *ip, const char *network)
+{
+	unsigned char ip_bytes[16], net_bytes[16];
+	char net_ip[NET_IP_MAX_LEN];
+	const char *slash = strchr(network, '/');
+	unsigned int bits, max_bits;
+	bool ip_v4, net_v4;
+	size_t len = slash == NULL ? strlen(network) :
+		(size_t)(slash - network);
+
+	if (len == 0 || len >= sizeof(net_ip))
+		return false;
+	memcpy(net_ip, network, len);
+	net_ip[len] = '\0';
+	if (!ip_to_bytes(ip, ip_bytes, &ip_v4) ||
+	    !ip_to_bytes(net_ip, net_bytes, &net_v4) || ip_v4 != net_v4)
+		return false;
+	max_bits = net_v4 ? 32 : 128;
+	if (slash == NULL)
+		bits = max_bits;
+	else if (str_to_uint(slash + 1, &bits) < 0 || bits > max_bits)
+		return false;
+	if (net_v4)
+		bits += 96;
+	for (unsigned int i = 0; i < 16 && bits > 0; i++) {
+		unsigned int n = bits >= 8 ? 8 : bits;
+		unsigned char mask = (unsigned char)(0xff << (8 - n));
+
+		if ((ip_bytes[i] & mask) != (net_bytes[i] & mask))
+			return false;
+		bits -= n;
+	}
+	return true;
+}
+
+bool
+net_ip_in_networks(const char *ip, const char *networks)
+{
+	const char *p = networks;
+	char net[NET_IP_MAX_LEN + 8];
+
+	while (*p != '\0') {
+		size_t len = strcspn(p, " \t,");
+
+		if (len > 0 && len < sizeof(net)) {
+			memcpy(net, p, len);
+			net[len] = '\0';
+			if (net_ip_in_network(ip, net))
+				return true;
+		}
+		p += len;
+		p += strspn(p, " \t,");
+	}
+	return false;
+}

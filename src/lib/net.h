@@ -47,6 +47,13 @@ int net_accept(int listen_fd, struct net_addr *remote_r);
 int net_connect_unix(const char *path);
 int net_connect_tcp(const char *ip, unsigned int port);
 
+/* Whether ip (IPv4 or IPv6 text; IPv4-mapped IPv6 counts as IPv4) is in
+   network: "IP/bits", or a bare IP (all bits). false for anything that
+   does not parse. */
+bool net_ip_in_network(const char *ip, const char *network);
+/* Same against a list of networks separated by spaces or commas. */
+bool net_ip_in_networks(const char *ip, const char *networks);
+
 void net_set_nonblock(int fd, bool nonblock);
 void net_set_cloexec(int fd, bool cloexec);
 int net_getsockname(int fd, struct net_addr *addr_r);

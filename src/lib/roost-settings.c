@@ -7,6 +7,8 @@
 #include "net.h"
 #include "settings-private.h"
 
+#include <arpa/inet.h>
+
 const struct setting_def roost_setting_defs[] = {
 	{ "base_dir", SET_STR, "/run/roost", NULL,
 	  "runtime directory: sockets, master.pid, the login chroot" },
@@ -30,6 +32,38 @@ const struct setting_def roost_setting_defs[] = {
 	  "SASL mechanisms offered" },
 	{ "auth_failure_delay", SET_TIME, "2s", NULL,
 	  "delay before a failed authentication is answered" },
+	{ "auth_allow_cleartext", SET_BOOL, "no", NULL,
+	  "allow PLAIN, LOGIN, OAUTHBEARER, XOAUTH2 without TLS from "
+	  "anywhere" },
+	{ "login_trusted_networks", SET_LIST, "", NULL,
+	  "client networks (CIDR) that may use cleartext mechanisms "
+	  "without TLS" },
+	{ "auth_cert_username_field", SET_ENUM, "cn", "cn:email:uid",
+	  "client certificate field that is the EXTERNAL user name" },
+	{ "auth_oauth2_key_dir", SET_STR, "", NULL,
+	  "directory of JWT keys (files named by kid, or default) for "
+	  "OAUTHBEARER/XOAUTH2" },
+	{ "auth_oauth2_issuer", SET_STR, "", NULL,
+	  "required JWT iss; empty: not checked" },
+	{ "auth_oauth2_audience", SET_STR, "", NULL,
+	  "required JWT aud; empty: not checked" },
+	{ "auth_oauth2_username_claim", SET_STR, "email", NULL,
+	  "JWT claim that holds the user name" },
+	{ "auth_oauth2_clock_skew", SET_TIME, "60s", NULL,
+	  "tolerance for JWT exp and nbf" },
+	{ "auth_cache_size", SET_SIZE, "0", NULL,
+	  "memory for cached SQL passdb/userdb replies; 0 = no cache" },
+	{ "auth_cache_ttl", SET_TIME, "1h", NULL,
+	  "how long a cached reply is used" },
+	{ "auth_cache_negative_ttl", SET_TIME, "1h", NULL,
+	  "how long a cached 'no such user' is used" },
+	{ "auth_penalty_max_delay", SET_TIME, "15s", NULL,
+	  "longest extra wait after repeated failures from one IP or for "
+	  "one user; 0 = off" },
+	{ "auth_penalty_expire", SET_TIME, "1h", NULL,
+	  "failures older than this are forgotten" },
+	{ "auth_max_requests_per_ip", SET_UINT, "32", NULL,
+	  "authentications in progress from one remote IP; 0 = no limit" },
 	{ "internal_user", SET_STR, "roost", NULL,
 	  "system user roost-auth runs as (when the master is root)" },
 	{ "login_user", SET_STR, "roostnull", NULL,
@@ -50,6 +84,17 @@ const struct setting_def roost_setting_defs[] = {
 	  "user (name or number) mail is owned by, unless the userdb says" },
 	{ "mail_gid", SET_STR, "", NULL,
 	  "group (name or number) for mail, unless the userdb says" },
+	{ "mail_max_header_size", SET_SIZE, "256k", NULL,
+	  "bytes of one header block (message or MIME part) kept when "
+	  "parsing mail; fields past it are not looked at" },
+	{ "mail_max_header_count", SET_UINT, "1000", NULL,
+	  "header fields per header block; the rest is opaque text" },
+	{ "mail_max_mime_depth", SET_UINT, "25", NULL,
+	  "MIME nesting depth; deeper parts are opaque text" },
+	{ "mail_max_mime_parts", SET_UINT, "2000", NULL,
+	  "MIME parts per message; the rest is opaque text" },
+	{ "mail_max_line_length", SET_SIZE, "64k", NULL,
+	  "mail line length; longer lines are cut into pieces" },
 	{ "imap_max_line_length", SET_SIZE, "64k", NULL,
 	  "longest IMAP command line after login" },
 	{ "imap_max_bad_commands", SET_UINT, "20", NULL,
@@ -69,8 +114,24 @@ const struct setting_def roost_setting_defs[] = {
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
+/* pgsql/mysql keys of passdb and userdb blocks (doc/config.md). */
+#define SQL_BLOCK_DEFS \
+	{ "connect", SET_STR, "", NULL, \
+	  "pgsql: libpq conninfo; mysql: host= port= user= password= dbname=" }, \
+	{ "password_query", SET_STR, "", NULL, \
+	  "SQL passdb query (%u %n %d %r %l %s)" }, \
+	{ "user_query", SET_STR, "", NULL, "SQL userdb query" }, \
+	{ "iterate_query", SET_STR, "", NULL, \
+	  "SQL query listing every user (roostadm user list)" }, \
+	{ "default_password_scheme", SET_STR, "", NULL, \
+	  "scheme of SQL passwords without a {SCHEME} prefix" }, \
+	{ "sql_max_connections", SET_UINT, "4", NULL, \
+	  "connections to the SQL server per block" }, \
+	{ "sql_query_timeout", SET_TIME, "5s", NULL, \
+	  "an SQL lookup slower than this is a temporary failure" },
+
 static const struct setting_def passdb_defs[] = {
-	{ "driver", SET_ENUM, "passwd-file", "passwd-file",
+	{ "driver", SET_ENUM, "passwd-file", "passwd-file:pgsql:mysql:sql",
 	  "backend of this passdb" },
 	{ "args", SET_STR, "", NULL, "backend arguments (passwd-file: path)" },
 	{ "result_success", SET_ENUM, "return-ok",
@@ -82,12 +143,13 @@ static const struct setting_def passdb_defs[] = {
 	{ "result_internalfail", SET_ENUM, "continue",
 	  "return:return-ok:return-fail:continue:continue-ok:continue-fail",
 	  "what to do when this database is unusable" },
+	SQL_BLOCK_DEFS
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
 static const struct setting_def userdb_defs[] = {
-	{ "driver", SET_ENUM, "passwd-file", "passwd-file:static",
-	  "backend of this userdb" },
+	{ "driver", SET_ENUM, "passwd-file",
+	  "passwd-file:static:pgsql:mysql:sql", "backend of this userdb" },
 	{ "args", SET_STR, "", NULL, "backend arguments (passwd-file: path)" },
 	{ "result_success", SET_ENUM, "return-ok",
 	  "return:return-ok:return-fail:continue:continue-ok:continue-fail",
@@ -98,6 +160,7 @@ static const struct setting_def userdb_defs[] = {
 	{ "result_internalfail", SET_ENUM, "continue",
 	  "return:return-ok:return-fail:continue:continue-ok:continue-fail",
 	  "what to do when this database is unusable" },
+	SQL_BLOCK_DEFS
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
@@ -167,6 +230,32 @@ check_mail_location(pool_t pool ATTR_UNUSED, const char *value)
 	return NULL;
 }
 
+/* "addr[/bits]" words, IPv4 or IPv6 (src/auth/auth-cidr.c uses them) */
+static const char *
+check_networks(pool_t pool, const char *value)
+{
+	char **specs = p_strsplit_spaces(pool, value, " \t,");
+
+	for (unsigned int i = 0; specs[i] != NULL; i++) {
+		char *slash = strchr(specs[i], '/');
+		unsigned char addr[16];
+		unsigned int bits, max;
+
+		if (slash != NULL)
+			*slash = '\0';
+		max = inet_pton(AF_INET, specs[i], addr) == 1 ? 32 :
+			inet_pton(AF_INET6, specs[i], addr) == 1 ? 128 : 0;
+		if (max == 0 || (slash != NULL &&
+				 (str_to_uint(slash + 1, &bits) < 0 ||
+				  bits > max)))
+			return p_strdup_printf(pool, "'%s%s%s': expected "
+				"IP or IP/prefix", specs[i],
+				slash == NULL ? "" : "/",
+				slash == NULL ? "" : slash + 1);
+	}
+	return NULL;
+}
+
 static const char *
 check_not_empty(pool_t pool ATTR_UNUSED, const char *value)
 {
@@ -182,5 +271,6 @@ const struct setting_check roost_setting_checks[] = {
 	{ "protocols", check_protocols },
 	{ "auth_client_socket_mode", check_mode },
 	{ "mail_location", check_mail_location },
+	{ "login_trusted_networks", check_networks },
 	{ NULL, NULL }
 };

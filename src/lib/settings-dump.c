@@ -51,9 +51,49 @@ value_needs_quotes(const char *value)
 	return false;
 }
 
+/* A database connection string with each password=... value replaced, so
+   that `roost -n` output can be pasted into a bug report. Into masked. */
+static void
+mask_connect_password(struct str *masked, const char *value)
+{
+	const char *p = value, *pw, *end;
+
+	while ((pw = strstr(p, "password=")) != NULL) {
+		str_append_n(masked, p, (size_t)(pw - p) + 9);
+		p = pw + 9;
+		if (*p == '\'') {
+			end = strchr(p + 1, '\'');
+			p = end == NULL ? p + strlen(p) : end + 1;
+		} else {
+			p += strcspn(p, " \t");
+		}
+		str_append(masked, "<hidden>");
+	}
+	str_append(masked, p);
+}
+
+static void settings_dump_value_real(struct str *dest, const char *indent,
+				     const char *key, const char *value);
+
 void
 settings_dump_value(struct str *dest, const char *indent, const char *key,
 		    const char *value)
+{
+	struct str *masked;
+
+	if (strcmp(key, "connect") != 0 || strstr(value, "password=") == NULL) {
+		settings_dump_value_real(dest, indent, key, value);
+		return;
+	}
+	masked = str_create(system_pool, 256);
+	mask_connect_password(masked, value);
+	settings_dump_value_real(dest, indent, key, str_c(masked));
+	str_free(&masked);
+}
+
+static void
+settings_dump_value_real(struct str *dest, const char *indent,
+			 const char *key, const char *value)
 {
 	str_printfa(dest, "%s%s = ", indent, key);
 	if (!value_needs_quotes(value)) {

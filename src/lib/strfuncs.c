@@ -168,6 +168,17 @@ strv_length(char *const *strv)
 	return n;
 }
 
+char **
+p_strarray_dup(pool_t pool, const char *const *strv)
+{
+	unsigned int count = strv_length((char *const *)strv);
+	char **copy = p_malloc(pool, sizeof(*copy) * (count + 1));
+
+	for (unsigned int i = 0; i < count; i++)
+		copy[i] = p_strdup(pool, strv[i]);
+	return copy;
+}
+
 void
 str_append_tabescaped(struct str *dest, const char *src)
 {

@@ -33,6 +33,8 @@ char **p_strsplit(pool_t pool, const char *str, const char *separators);
 char **p_strsplit_spaces(pool_t pool, const char *str,
 			 const char *separators);
 unsigned int strv_length(char *const *strv);
+/* A copy of a NULL-terminated vector and its strings, from pool. */
+char **p_strarray_dup(pool_t pool, const char *const *strv);
 
 /* Tab-escaping used by every tab-separated line protocol of roost (the
    Dovecot auth protocol's escaping): \001 -> \0011, \t -> \001t,

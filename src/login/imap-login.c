@@ -21,17 +21,21 @@ static const struct imap_login_command imap_login_commands[] = {
 const char *
 imap_login_capability_string(void)
 {
-	static char caps[256];
+	static char caps[1024];
 	struct str *str = str_create(system_pool, 128);
+	const char *const *mechs;
+	unsigned int count;
 
 	/* Only what this server really implements (no STARTTLS before
 	   TLS exists; no IMAP4rev2 before ENABLE and the rev2 command set;
 	   LITERAL- is what the parser does for {n+}). */
 	str_append(str, "IMAP4rev1 LITERAL- SASL-IR ID");
-	if (login_auth_has_mech("PLAIN"))
-		str_append(str, " AUTH=PLAIN");
-	if (login_auth_has_mech("LOGIN"))
-		str_append(str, " AUTH=LOGIN");
+	mechs = login_auth_get_mechs(&count);
+	for (unsigned int i = 0; i < count; i++) {
+		if (str_len(str) + strlen(mechs[i]) + 7 >= sizeof(caps))
+			break;
+		str_printfa(str, " AUTH=%s", mechs[i]);
+	}
 	lib_assert(str_len(str) < sizeof(caps));
 	memcpy(caps, str_c(str), str_len(str) + 1);
 	str_free(&str);

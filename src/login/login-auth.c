@@ -53,6 +53,17 @@ login_auth_has_mech(const char *mech)
 		auth_client_has_mech(login_auth_client, mech);
 }
 
+const char *const *
+login_auth_get_mechs(unsigned int *count_r)
+{
+	if (login_auth_client == NULL ||
+	    !auth_client_is_ready(login_auth_client)) {
+		*count_r = 0;
+		return NULL;
+	}
+	return auth_client_get_mechs(login_auth_client, count_r);
+}
+
 void
 login_auth_begin(struct login_client *client, const char *mech,
 		 const char *initial_resp_base64)

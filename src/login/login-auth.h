@@ -30,5 +30,8 @@ void login_auth_continue(struct login_client *client, const char *response);
 void login_auth_abort(struct login_client *client);
 /* Whether auth is connected and offers mech. */
 bool login_auth_has_mech(const char *mech);
+/* The mechanisms to advertise (auth's order, no "private" ones); count 0
+   while auth is not ready. Borrowed. */
+const char *const *login_auth_get_mechs(unsigned int *count_r);
 
 #endif

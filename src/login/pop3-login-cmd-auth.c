@@ -14,12 +14,13 @@ static void
 list_mechs(struct login_client *client)
 {
 	struct str *str = str_create(client->pool, 64);
+	const char *const *mechs;
+	unsigned int count;
 
 	str_append(str, "+OK\r\n");
-	if (login_auth_has_mech("PLAIN"))
-		str_append(str, "PLAIN\r\n");
-	if (login_auth_has_mech("LOGIN"))
-		str_append(str, "LOGIN\r\n");
+	mechs = login_auth_get_mechs(&count);
+	for (unsigned int i = 0; i < count; i++)
+		str_printfa(str, "%s\r\n", mechs[i]);
 	str_append(str, ".\r\n");
 	login_client_send(client, str_c(str));
 }

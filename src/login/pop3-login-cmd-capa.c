@@ -9,6 +9,8 @@ bool
 pop3_login_cmd_capa(struct pop3_login_client *pc, char *args,
 		    const char **bad_r)
 {
+	const char *const *mechs;
+	unsigned int count;
 	struct str *str;
 
 	if (args != NULL) {
@@ -19,10 +21,9 @@ pop3_login_cmd_capa(struct pop3_login_client *pc, char *args,
 	str_append(str, "+OK Capability list follows\r\n"
 		   "TOP\r\nUIDL\r\nUSER\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\n"
 		   "PIPELINING\r\nSASL");
-	if (login_auth_has_mech("PLAIN"))
-		str_append(str, " PLAIN");
-	if (login_auth_has_mech("LOGIN"))
-		str_append(str, " LOGIN");
+	mechs = login_auth_get_mechs(&count);
+	for (unsigned int i = 0; i < count; i++)
+		str_printfa(str, " %s", mechs[i]);
 	str_append(str, "\r\nIMPLEMENTATION roost\r\n.\r\n");
 	login_client_send(pc->client, str_c(str));
 	return true;

@@ -80,6 +80,7 @@ pop3_listen = 127.0.0.1:{self.pop3_port}
 lmtp_listen = 127.0.0.1:{self.lmtp_port}
 auth_client_listen = 127.0.0.1:{self.auth_port}
 auth_failure_delay = 0
+auth_penalty_max_delay = 0
 mail_location = maildir:{self.mail}/%d/%n
 passdb {{
   driver = passwd-file

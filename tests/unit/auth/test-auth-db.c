@@ -221,6 +221,40 @@ write_file(pool_t pool, const char *name, const char *data)
 	return path;
 }
 
+struct sync_result {
+	bool done;
+	int ret;
+	const char *const *fields;
+};
+
+static void
+sync_callback(enum auth_db_result result, const char *user ATTR_UNUSED,
+	      const char *const *fields, void *context)
+{
+	struct sync_result *res = context;
+
+	res->done = true;
+	res->ret = result == AUTH_DB_RESULT_OK ? 1 :
+		result == AUTH_DB_RESULT_FAIL ? 0 : -1;
+	res->fields = fields;
+}
+
+/* Local databases answer before the start returns. */
+static int
+userdb_lookup_sync(struct auth *auth, const char *user, pool_t pool,
+		   const char *const **fields_r)
+{
+	struct auth_db_params params = { .user = user };
+	struct auth_userdb_chain chain;
+	struct sync_result res = { .done = false };
+
+	auth_userdb_chain_start(&chain, auth, &params, pool, sync_callback,
+				&res);
+	assert_true(res.done);
+	*fields_r = res.fields;
+	return res.ret;
+}
+
 static void
 test_userdb_chain(void **state ATTR_UNUSED)
 {
@@ -254,7 +288,7 @@ test_userdb_chain(void **state ATTR_UNUSED)
 	auth = auth_create(&set);
 
 	/* a: passwd-file fields, then static overrides gid and home */
-	assert_int_equal(auth_userdb_lookup(auth, "a@example.org", pool,
+	assert_int_equal(userdb_lookup_sync(auth, "a@example.org", pool,
 					    &fields), 1);
 	assert_string_equal(fields[0], "uid=1000");
 	assert_string_equal(fields[1], "gid=4242");
@@ -262,12 +296,12 @@ test_userdb_chain(void **state ATTR_UNUSED)
 	assert_string_equal(fields[3], "mail=maildir:/m/a");
 	assert_null(fields[4]);
 	/* b: only the static fields */
-	assert_int_equal(auth_userdb_lookup(auth, "b@example.org", pool,
+	assert_int_equal(userdb_lookup_sync(auth, "b@example.org", pool,
 					    &fields), 1);
 	assert_string_equal(fields[0], "gid=4242");
 	assert_string_equal(fields[1], "home=/var/mail/example.org/b");
 	/* the static userdb does not invent users the passdb lacks */
-	assert_int_equal(auth_userdb_lookup(auth, "c@example.org", pool,
+	assert_int_equal(userdb_lookup_sync(auth, "c@example.org", pool,
 					    &fields), 0);
 	auth_destroy(&auth);
 
@@ -276,7 +310,7 @@ test_userdb_chain(void **state ATTR_UNUSED)
 	set.userdb_count = 1;
 	userdbs[1].allow_all_users = true;
 	auth = auth_create(&set);
-	assert_int_equal(auth_userdb_lookup(auth, "c@example.org", pool,
+	assert_int_equal(userdb_lookup_sync(auth, "c@example.org", pool,
 					    &fields), 1);
 	auth_destroy(&auth);
 
@@ -284,7 +318,7 @@ test_userdb_chain(void **state ATTR_UNUSED)
 	userdbs[1].allow_all_users = false;
 	passdbs[0].args = p_strdup_printf(pool, "%s/missing", dir);
 	auth = auth_create(&set);
-	assert_int_equal(auth_userdb_lookup(auth, "a@example.org", pool,
+	assert_int_equal(userdb_lookup_sync(auth, "a@example.org", pool,
 					    &fields), -1);
 	auth_destroy(&auth);
 

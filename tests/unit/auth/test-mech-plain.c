@@ -100,7 +100,10 @@ test_mech_find(void **state ATTR_UNUSED)
 {
 	assert_ptr_equal(mech_module_find("plain"), &mech_plain);
 	assert_ptr_equal(mech_module_find("LOGIN"), &mech_login);
-	assert_null(mech_module_find("CRAM-MD5"));
+	assert_ptr_equal(mech_module_find("cram-md5"), &mech_cram_md5);
+	assert_ptr_equal(mech_module_find("SCRAM-SHA-256-PLUS"),
+			 &mech_scram_sha256_plus);
+	assert_null(mech_module_find("NTLM"));
 	assert_null(mech_module_find(""));
 }
 

@@ -126,7 +126,7 @@ test_missing_final_boundary(void **state ATTR_UNUSED)
 	assert_string_equal(bodystructure(
 		"Content-Type: multipart/mixed\r\n\r\nabc\r\n"),
 		"((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\""
-		" 0 0) \"mixed\" NIL NIL NIL NIL)");
+		" 0 0 NIL NIL NIL NIL) \"mixed\" NIL NIL NIL NIL)");
 }
 
 static const char *
@@ -215,6 +215,78 @@ test_long_lines(void **state ATTR_UNUSED)
 	assert_string_equal(r, whole);
 }
 
+/* Header with pad_fields "X-Pad-N: v" fields and then Subject: s. */
+static const char *
+header_msg(unsigned int pad_fields)
+{
+	struct str *s = str_create(pool, 256);
+
+	for (unsigned int i = 0; i < pad_fields; i++)
+		str_printfa(s, "X-Pad-%u: v\r\n", i);
+	str_append(s, "Subject: s\r\n\r\nbody\r\n");
+	return str_c(s);
+}
+
+/* mail_max_header_count and mail_max_header_size at limit and limit - 1:
+   past the limit the rest of the header is opaque (Subject not seen), the
+   body is the same. */
+static void
+test_header_limits(void **state ATTR_UNUSED)
+{
+	struct message_parser_limits limits;
+	const char *msg = header_msg(9), *r;
+	size_t hdr_bytes = strlen(msg) - strlen("\r\nbody\r\n");
+
+	message_parser_limits_default(&limits);
+	limits.hdr.max_header_count = 10;
+	r = mail_test_parse_split(pool, msg, strlen(msg), SIZE_MAX, 0,
+				  &limits);
+	assert_non_null(strstr(r, "(NIL \"s\" NIL"));
+	assert_non_null(strstr(r, "\"7bit\" 6 1 NIL"));
+	limits.hdr.max_header_count = 9;
+	r = mail_test_parse_split(pool, msg, strlen(msg), 0, 1, &limits);
+	assert_null(strstr(r, "\"s\""));
+	assert_non_null(strstr(r, "\"7bit\" 6 1 NIL"));
+
+	message_parser_limits_default(&limits);
+	limits.hdr.max_header_size = hdr_bytes;
+	r = mail_test_parse_split(pool, msg, strlen(msg), SIZE_MAX, 0,
+				  &limits);
+	assert_non_null(strstr(r, "(NIL \"s\" NIL"));
+	limits.hdr.max_header_size = hdr_bytes - strlen("s\r\n");
+	r = mail_test_parse_split(pool, msg, strlen(msg), 0, 3, &limits);
+	assert_null(strstr(r, "\"s\""));
+	assert_non_null(strstr(r, "\"7bit\" 6 1 NIL"));
+}
+
+/* mail_max_line_length at limit and limit + 1: a longer line is cut into
+   pieces, which changes nothing in sizes or line counts. */
+static void
+test_line_length_limit(void **state ATTR_UNUSED)
+{
+	struct message_parser_limits limits;
+
+	message_parser_limits_default(&limits);
+	limits.hdr.max_line_length = 200;
+	for (size_t len = 199; len <= 202; len++) {
+		struct str *s = str_create(pool, 512);
+		const char *r, *split;
+
+		str_append(s, "Content-Type: multipart/mixed; boundary=b\r\n"
+			   "\r\n--b\r\n\r\n");
+		for (size_t i = 0; i < len; i++)
+			str_append_c(s, 'x');
+		str_append(s, "\r\n--b--\r\n");
+		r = mail_test_parse_split(pool, s->data, s->len, SIZE_MAX, 0,
+					  &limits);
+		split = mail_test_parse_split(pool, s->data, s->len, 0, 7,
+					      &limits);
+		assert_string_equal(r, split);
+		assert_non_null(strstr(r, p_strdup_printf(pool,
+			"\"7bit\" %zu 1 NIL", len)));
+	}
+}
+
 static void
 test_digest_default(void **state ATTR_UNUSED)
 {
@@ -238,6 +310,8 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_digest_default),
+		cmocka_unit_test(test_header_limits),
+		cmocka_unit_test(test_line_length_limit),
 	};
 	int ret;
 

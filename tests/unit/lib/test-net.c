@@ -11,6 +11,35 @@
 #include <cmocka.h>
 
 static void
+test_ip_in_network(void **state ATTR_UNUSED)
+{
+	assert_true(net_ip_in_network("192.168.1.7", "192.168.1.0/24"));
+	assert_false(net_ip_in_network("192.168.2.7", "192.168.1.0/24"));
+	assert_true(net_ip_in_network("10.1.2.3", "10.0.0.0/8"));
+	assert_true(net_ip_in_network("10.1.2.3", "10.1.2.3"));
+	assert_false(net_ip_in_network("10.1.2.4", "10.1.2.3"));
+	assert_true(net_ip_in_network("1.2.3.4", "0.0.0.0/0"));
+	assert_true(net_ip_in_network("10.1.2.3", "10.1.2.0/25"));
+	assert_false(net_ip_in_network("10.1.2.200", "10.1.2.0/25"));
+	/* IPv6, and IPv4-mapped counting as IPv4 */
+	assert_true(net_ip_in_network("2001:db8::1", "2001:db8::/32"));
+	assert_false(net_ip_in_network("2001:db9::1", "2001:db8::/32"));
+	assert_true(net_ip_in_network("::ffff:127.0.0.1", "127.0.0.0/8"));
+	assert_true(net_ip_in_network("::1", "::1"));
+	assert_false(net_ip_in_network("127.0.0.1", "::1"));
+	/* garbage never matches */
+	assert_false(net_ip_in_network("1.2.3.4", "1.2.3.0/33"));
+	assert_false(net_ip_in_network("1.2.3.4", "1.2.3.0/x"));
+	assert_false(net_ip_in_network("1.2.3.4", "/24"));
+	assert_false(net_ip_in_network("bogus", "0.0.0.0/0"));
+	assert_false(net_ip_in_network("1.2.3.4", ""));
+	assert_true(net_ip_in_networks("10.0.0.1", "192.168.0.0/16, 10.0.0.0/8"));
+	assert_true(net_ip_in_networks("10.0.0.1", "  127.0.0.1 10.0.0.1"));
+	assert_false(net_ip_in_networks("10.0.0.1", "192.168.0.0/16,,"));
+	assert_false(net_ip_in_networks("10.0.0.1", ""));
+}
+
+static void
 test_parse_spec(void **state ATTR_UNUSED)
 {
 	struct net_addr addr;
@@ -271,6 +300,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_spec),
+		cmocka_unit_test(test_ip_in_network),
 		cmocka_unit_test(test_parse_spec_errors),
 		cmocka_unit_test(test_tcp),
 		cmocka_unit_test(test_tcp6),

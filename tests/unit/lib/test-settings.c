@@ -520,6 +520,23 @@ test_dump(void **state ATTR_UNUSED)
 		"}\n", NULL, &errors);
 	assert_non_null(config);
 
+	/* database passwords are not shown */
+	struct config *sqlconf = load_text(
+		"passdb {\n  driver = pgsql\n"
+		"  connect = host=/run/pg dbname=mail password=s3cret user=x\n"
+		"}\n"
+		"userdb {\n  driver = mysql\n"
+		"  connect = \"password='a b' host=h\"\n}\n", NULL, &errors);
+	assert_non_null(sqlconf);
+	struct str *sqlout = str_create(test_pool, 1024);
+	config_dump_nondefaults(sqlconf, sqlout);
+	assert_null(strstr(str_c(sqlout), "s3cret"));
+	assert_null(strstr(str_c(sqlout), "a b"));
+	assert_non_null(strstr(str_c(sqlout), "dbname=mail password=<hidden> "
+			       "user=x\n"));
+	assert_non_null(strstr(str_c(sqlout), "password=<hidden> host=h"));
+	config_free(&sqlconf);
+
 	struct str *out = str_create(test_pool, 1024);
 	config_dump_nondefaults(config, out);
 	assert_string_equal(str_c(out),
@@ -544,7 +561,8 @@ test_dump(void **state ATTR_UNUSED)
 			       "  driver = passwd-file\n  args = \n"
 			       "  result_success = return-ok\n"
 			       "  result_failure = continue\n"
-			       "  result_internalfail = continue\n}\n"));
+			       "  result_internalfail = continue\n"));
+	assert_non_null(strstr(str_c(out), "  sql_max_connections = 4\n"));
 	struct config *again = load_text(str_c(out), NULL, &errors);
 	assert_non_null(again);
 	assert_string_equal(errors, "");

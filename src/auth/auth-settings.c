@@ -5,7 +5,7 @@
 #include "auth-settings.h"
 #include "db-sql.h"
 #include "mech.h"
-#include "auth-cidr.h"
+#include "net.h"
 
 static bool
 mechs_contain(const struct auth_settings *set, const char *name)
@@ -23,10 +23,10 @@ settings_get_mech_settings(const struct config *config, pool_t pool,
 			   struct auth_settings *set, const char **error_r)
 {
 	char **nets = config_get_list(config, "login_trusted_networks", pool);
-	struct auth_cidr cidr;
+	struct net_network net;
 
 	for (unsigned int i = 0; nets[i] != NULL; i++) {
-		if (auth_cidr_parse(nets[i], &cidr) < 0) {
+		if (net_network_parse(nets[i], &net) < 0) {
 			*error_r = p_strdup_printf(pool,
 				"login_trusted_networks: invalid network %s",
 				nets[i]);

@@ -6,7 +6,7 @@
 #include "lib.h"
 #include "auth-settings.h"
 #include "auth-request.h"
-#include "auth-cidr.h"
+#include "net.h"
 #include "mech.h"
 
 static const struct mech_module *const mech_modules[] = {
@@ -72,10 +72,10 @@ cleartext_allowed(const struct auth_settings *set,
 	if (fields->remote_ip == NULL || fields->remote_ip[0] == '\0')
 		return true;
 	if (fields->local_ip != NULL &&
-	    auth_ip_equals(fields->remote_ip, fields->local_ip))
+	    net_ip_equals(fields->remote_ip, fields->local_ip))
 		return true;
-	return auth_cidr_match_list(set->trusted_networks,
-				    fields->remote_ip);
+	return net_ip_in_network_list(fields->remote_ip,
+				      set->trusted_networks);
 }
 
 const char *

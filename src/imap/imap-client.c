@@ -12,7 +12,6 @@
 #include "imap-parser.h"
 #include "imap-client.h"
 #include "imap-mime-cache.h"
-#include "imap-section-input.h"
 
 #include <unistd.h>
 
@@ -95,17 +94,6 @@ client_output_flush(struct client *client)
 	return 1;
 }
 
-/* The parser's input: raw with the ")]" workaround stacked on it
-   (imap-section-input.h). Takes over raw's reference. */
-static struct istream *
-input_create(struct istream *raw)
-{
-	struct istream *input = imap_section_input_create(raw);
-
-	i_stream_unref(&raw);
-	return input;
-}
-
 struct client *
 client_create(int fd, struct mail_user *user, struct log_event *event,
 	      const struct imap_settings *set,
@@ -132,16 +120,15 @@ client_create(int fd, struct mail_user *user, struct log_event *event,
 	client->event = event;
 	client->set = set;
 	net_set_nonblock(fd, true);
-	client->input = input_create(i_stream_create_fd(fd,
-						set->max_line_length, false));
+	client->input = i_stream_create_fd(fd, set->max_line_length, false);
 	client->output = o_stream_create_fd(fd, IMAP_OUTPUT_MAX_BUFFER, false);
 	o_stream_set_flush_callback(client->output, client_output_flush,
 				    client);
 	if (pre_input_size > 0) {
 		void *copy = p_memdup(pool, pre_input, pre_input_size);
 
-		client->pre_input = input_create(
-			i_stream_create_from_data(copy, pre_input_size));
+		client->pre_input = i_stream_create_from_data(copy,
+							      pre_input_size);
 	}
 	client->parser = imap_parser_create(client->pre_input != NULL ?
 					    client->pre_input : client->input,

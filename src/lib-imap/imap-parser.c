@@ -51,6 +51,9 @@ struct imap_parser {
 	unsigned int depth;
 	unsigned int arg_count;
 	bool list_just_opened;
+	/* the last argument was a list: "(A B)]" may follow without a
+	   space (FETCH BODY[HEADER.FIELDS (A B)]) */
+	bool list_just_closed;
 
 	size_t line_len;
 	size_t command_size;
@@ -142,6 +145,7 @@ imap_parser_reset(struct imap_parser *parser)
 	parser->tag = parser->name = NULL;
 	str_clear(parser->token);
 	parser->list_just_opened = false;
+	parser->list_just_closed = false;
 	parser->line_len = parser->command_size = 0;
 	parser->literal_size = parser->literal_left = 0;
 	parser->literal_overflow = parser->literal_nonsync = false;
@@ -218,6 +222,7 @@ list_close(struct imap_parser *parser)
 	arg->list = level->args.v;
 	arg->list_count = (unsigned int)level->args.count - 1;
 	parser->list_just_opened = false;
+	parser->list_just_closed = true;
 	parser->state = IMAP_PARSER_STATE_ARG_SEP;
 	return STEP_CONTINUE;
 }
@@ -338,11 +343,20 @@ step_arg_sep(struct imap_parser *parser, const unsigned char *data,
 	     size_t size ATTR_UNUSED, size_t *pos)
 {
 	unsigned char c = data[*pos];
+	bool after_list = parser->list_just_closed;
 
+	parser->list_just_closed = false;
 	switch (c) {
 	case ' ':
 		(*pos)++;
 		parser->list_just_opened = false;
+		parser->state = IMAP_PARSER_STATE_ARG_START;
+		return STEP_CONTINUE;
+	case ']':
+		/* section-end after a header list: the "]..." starts the
+		   next atom */
+		if (!after_list)
+			break;
 		parser->state = IMAP_PARSER_STATE_ARG_START;
 		return STEP_CONTINUE;
 	case ')':
@@ -356,9 +370,10 @@ step_arg_sep(struct imap_parser *parser, const unsigned char *data,
 		parser->state = IMAP_PARSER_STATE_EOL_LF;
 		return STEP_CONTINUE;
 	default:
-		return parser_error(parser, IMAP_PARSE_ERR_SYNTAX,
-				    "Missing space between arguments");
+		break;
 	}
+	return parser_error(parser, IMAP_PARSE_ERR_SYNTAX,
+			    "Missing space between arguments");
 }
 
 static int

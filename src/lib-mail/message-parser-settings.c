@@ -13,6 +13,9 @@
    make even a simple message opaque, which nobody means. */
 #define LIMIT_MIN_SIZE 1024
 #define LIMIT_MIN_COUNT 1
+/* The BODYSTRUCTURE writer and FETCH's part tree recurse once per level:
+   a depth setting cannot be allowed to exhaust the stack. */
+#define LIMIT_MAX_DEPTH 1000
 
 static size_t
 get_size(const struct config *config, const char *key)
@@ -46,5 +49,7 @@ message_parser_limits_read(const struct config *config,
 	limits_r->hdr.max_line_length =
 		get_size(config, "mail_max_line_length");
 	limits_r->max_depth = get_count(config, "mail_max_mime_depth");
+	if (limits_r->max_depth > LIMIT_MAX_DEPTH)
+		limits_r->max_depth = LIMIT_MAX_DEPTH;
 	limits_r->max_parts = get_count(config, "mail_max_mime_parts");
 }

@@ -95,7 +95,8 @@ void message_parser_limits_default(struct message_parser_limits *limits_r);
 /* Limits from the mail_max_* settings (message-parser-settings.c):
    mail_max_header_size, mail_max_header_count, mail_max_line_length,
    mail_max_mime_depth, mail_max_mime_parts; the rest stay at the
-   defaults. Sizes below 1 KiB and counts of 0 are raised. */
+   defaults. Sizes below 1 KiB and counts of 0 are raised; the depth is
+   at most 1000 (writers recurse per level). */
 struct config;
 void message_parser_limits_read(const struct config *config,
 				struct message_parser_limits *limits_r);

@@ -433,67 +433,106 @@ fd_read(int sock, void *data, size_t size, int *fd_r)
 	return ret;
 }
 
-/* ip as 16 bytes (IPv4 as ::ffff:a.b.c.d); *is_v4_r for IPv4 (and mapped). */
-static bool
-ip_to_bytes(const char *ip, unsigned char bytes[16], bool *is_v4_r)
-{
-	static const unsigned char v4_prefix[12] =
-		{ 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
-	struct in_addr a4;
+#define NET_NETWORK_MAX_SPEC_LENGTH 64
 
-	if (inet_pton(AF_INET, ip, &a4) == 1) {
-		memcpy(bytes, v4_prefix, 12);
-		memcpy(bytes + 12, &a4, 4);
-		*is_v4_r = true;
-		return true;
+static const unsigned char v4_mapped_prefix[12] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+};
+
+/* Parse an address; an IPv4-mapped IPv6 address counts as IPv4 (its four
+   bytes first). */
+static int
+ip_parse(const char *ip, unsigned char addr_r[16], bool *is_ipv4_r)
+{
+	if (inet_pton(AF_INET, ip, addr_r) == 1) {
+		*is_ipv4_r = true;
+		return 0;
 	}
-	if (inet_pton(AF_INET6, ip, bytes) != 1)
+	if (inet_pton(AF_INET6, ip, addr_r) != 1)
+		return -1;
+	*is_ipv4_r = memcmp(addr_r, v4_mapped_prefix, 12) == 0;
+	if (*is_ipv4_r)
+		memmove(addr_r, addr_r + 12, 4);
+	return 0;
+}
+
+int
+net_network_parse(const char *spec, struct net_network *net_r)
+{
+	char addr[NET_NETWORK_MAX_SPEC_LENGTH + 1];
+	const char *slash = strchr(spec, '/');
+	size_t len = slash == NULL ? strlen(spec) : (size_t)(slash - spec);
+	unsigned int max_bits;
+
+	memset(net_r, 0, sizeof(*net_r));
+	if (len == 0 || len > NET_NETWORK_MAX_SPEC_LENGTH)
+		return -1;
+	memcpy(addr, spec, len);
+	addr[len] = '\0';
+	if (ip_parse(addr, net_r->addr, &net_r->is_ipv4) < 0)
+		return -1;
+	/* "::ffff:1.2.3.0/120" is written in IPv6 prefix bits */
+	max_bits = net_r->is_ipv4 && strchr(addr, ':') == NULL ? 32 : 128;
+	if (slash == NULL) {
+		net_r->bits = max_bits;
+	} else if (str_to_uint(slash + 1, &net_r->bits) < 0 ||
+		   net_r->bits > max_bits) {
+		return -1;
+	}
+	if (net_r->is_ipv4 && max_bits == 128) {
+		if (net_r->bits < 96)
+			return -1;
+		net_r->bits -= 96;
+	}
+	return 0;
+}
+
+bool
+net_network_match(const struct net_network *net, const char *ip)
+{
+	unsigned char addr[16];
+	unsigned int bits = net->bits;
+	bool is_ipv4;
+
+	if (ip_parse(ip, addr, &is_ipv4) < 0 || is_ipv4 != net->is_ipv4)
 		return false;
-	*is_v4_r = memcmp(bytes, v4_prefix, 12) == 0;
+	if (memcmp(addr, net->addr, bits / 8) != 0)
+		return false;
+	if (bits % 8 != 0) {
+		unsigned char mask = (unsigned char)(0xff << (8 - bits % 8));
+
+		if ((addr[bits / 8] & mask) != (net->addr[bits / 8] & mask))
+			return false;
+	}
 	return true;
 }
 
 bool
 net_ip_in_network(const char *ip, const char *network)
 {
-	unsigned char ip_bytes[16], net_bytes[16];
-	char net_ip[NET_IP_MAX_LEN];
-	const char *slash = strchr(network, '/');
-	unsigned int bits, max_bits;
-	bool ip_v4, net_v4;
-	size_t len = slash == NULL ? strlen(network) :
-		(size_t)(slash - network);
+	struct net_network net;
 
-	if (len == 0 || len >= sizeof(net_ip))
-		return false;
-	memcpy(net_ip, network, len);
-	net_ip[len] = '\0';
-	if (!ip_to_bytes(ip, ip_bytes, &ip_v4) ||
-	    !ip_to_bytes(net_ip, net_bytes, &net_v4) || ip_v4 != net_v4)
-		return false;
-	max_bits = net_v4 ? 32 : 128;
-	if (slash == NULL)
-		bits = max_bits;
-	else if (str_to_uint(slash + 1, &bits) < 0 || bits > max_bits)
-		return false;
-	if (net_v4)
-		bits += 96;
-	for (unsigned int i = 0; i < 16 && bits > 0; i++) {
-		unsigned int n = bits >= 8 ? 8 : bits;
-		unsigned char mask = (unsigned char)(0xff << (8 - n));
+	return net_network_parse(network, &net) == 0 &&
+		net_network_match(&net, ip);
+}
 
-		if ((ip_bytes[i] & mask) != (net_bytes[i] & mask))
-			return false;
-		bits -= n;
+bool
+net_ip_in_network_list(const char *ip, const char *const *specs)
+{
+	if (specs == NULL)
+		return false;
+	for (; *specs != NULL; specs++) {
+		if (net_ip_in_network(ip, *specs))
+			return true;
 	}
-	return true;
+	return false;
 }
 
 bool
 net_ip_in_networks(const char *ip, const char *networks)
 {
 	const char *p = networks;
-	char net[NET_IP_MAX_LEN + 8];
+	char net[NET_NETWORK_MAX_SPEC_LENGTH + 1];
 
 	while (*p != '\0') {
 		size_t len = strcspn(p, " \t,");
@@ -508,4 +547,16 @@ net_ip_in_networks(const char *ip, const char *networks)
 		p += strspn(p, " \t,");
 	}
 	return false;
+}
+
+bool
+net_ip_equals(const char *ip1, const char *ip2)
+{
+	unsigned char a[16], b[16];
+	bool a4, b4;
+
+	if (ip_parse(ip1, a, &a4) < 0 || ip_parse(ip2, b, &b4) < 0 ||
+	    a4 != b4)
+		return false;
+	return memcmp(a, b, a4 ? 4 : 16) == 0;
 }

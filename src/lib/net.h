@@ -47,12 +47,29 @@ int net_accept(int listen_fd, struct net_addr *remote_r);
 int net_connect_unix(const char *path);
 int net_connect_tcp(const char *ip, unsigned int port);
 
-/* Whether ip (IPv4 or IPv6 text; IPv4-mapped IPv6 counts as IPv4) is in
-   network: "IP/bits", or a bare IP (all bits). false for anything that
-   does not parse. */
+/* Network ranges ("192.0.2.0/24", "2001:db8::/32", or a single address)
+   for login_trusted_networks and allow_nets. IPv4-mapped IPv6 addresses
+   (::ffff:192.0.2.7) match IPv4 ranges; "::ffff:192.0.2.0/120" is an IPv4
+   range written in IPv6 prefix bits. */
+struct net_network {
+	unsigned char addr[16];
+	unsigned int bits;	/* prefix length */
+	bool is_ipv4;		/* addr[0..3] */
+};
+/* 0, or -1 when spec is not an address with an optional /prefix within
+   the address family's length. */
+int net_network_parse(const char *spec, struct net_network *net_r)
+	ATTR_NODISCARD;
+/* Whether the textual ip is inside net (false for an unparsable ip). */
+bool net_network_match(const struct net_network *net, const char *ip);
+/* The same from a spec; a bad spec never matches. */
 bool net_ip_in_network(const char *ip, const char *network);
-/* Same against a list of networks separated by spaces or commas. */
+/* Against a NULL-terminated vector of specs (NULL: none). */
+bool net_ip_in_network_list(const char *ip, const char *const *specs);
+/* Against a list of specs separated by spaces or commas. */
 bool net_ip_in_networks(const char *ip, const char *networks);
+/* Whether two textual addresses are the same address. */
+bool net_ip_equals(const char *ip1, const char *ip2);
 
 void net_set_nonblock(int fd, bool nonblock);
 void net_set_cloexec(int fd, bool cloexec);

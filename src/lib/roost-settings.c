@@ -57,7 +57,7 @@ const struct setting_def roost_setting_defs[] = {
 	  "how long a cached reply is used" },
 	{ "auth_cache_negative_ttl", SET_TIME, "1h", NULL,
 	  "how long a cached 'no such user' is used" },
-	{ "auth_penalty_max_delay", SET_TIME, "15s", NULL,
+	{ "auth_penalty_max_delay", SET_TIME, "6s", NULL,
 	  "longest extra wait after repeated failures from one IP or for "
 	  "one user; 0 = off" },
 	{ "auth_penalty_expire", SET_TIME, "1h", NULL,
@@ -230,28 +230,17 @@ check_mail_location(pool_t pool ATTR_UNUSED, const char *value)
 	return NULL;
 }
 
-/* "addr[/bits]" words, IPv4 or IPv6 (src/auth/auth-cidr.c uses them) */
+/* "addr[/bits]" words, IPv4 or IPv6 (net_network_parse()) */
 static const char *
 check_networks(pool_t pool, const char *value)
 {
 	char **specs = p_strsplit_spaces(pool, value, " \t,");
+	struct net_network net;
 
 	for (unsigned int i = 0; specs[i] != NULL; i++) {
-		char *slash = strchr(specs[i], '/');
-		unsigned char addr[16];
-		unsigned int bits, max;
-
-		if (slash != NULL)
-			*slash = '\0';
-		max = inet_pton(AF_INET, specs[i], addr) == 1 ? 32 :
-			inet_pton(AF_INET6, specs[i], addr) == 1 ? 128 : 0;
-		if (max == 0 || (slash != NULL &&
-				 (str_to_uint(slash + 1, &bits) < 0 ||
-				  bits > max)))
-			return p_strdup_printf(pool, "'%s%s%s': expected "
-				"IP or IP/prefix", specs[i],
-				slash == NULL ? "" : "/",
-				slash == NULL ? "" : slash + 1);
+		if (net_network_parse(specs[i], &net) < 0)
+			return p_strdup_printf(pool, "'%s': expected "
+				"IP or IP/prefix", specs[i]);
 	}
 	return NULL;
 }

@@ -8,7 +8,6 @@
 #include "lib.h"
 #include "base64.h"
 #include "password-scheme.h"
-#include "auth-cidr.h"
 #include "mech.h"
 #include "test-mech-common.h"
 
@@ -549,35 +548,6 @@ test_cleartext_policy(void **state ATTR_UNUSED)
 	test_conn_close(tc);
 }
 
-static void
-test_cidr(void **state ATTR_UNUSED)
-{
-	struct auth_cidr cidr;
-
-	assert_int_equal(auth_cidr_parse("10.0.0.0/8", &cidr), 0);
-	assert_true(auth_cidr_match(&cidr, "10.255.1.2"));
-	assert_false(auth_cidr_match(&cidr, "11.0.0.1"));
-	assert_false(auth_cidr_match(&cidr, "::1"));
-	assert_false(auth_cidr_match(&cidr, "garbage"));
-	assert_int_equal(auth_cidr_parse("192.0.2.128/25", &cidr), 0);
-	assert_true(auth_cidr_match(&cidr, "192.0.2.200"));
-	assert_false(auth_cidr_match(&cidr, "192.0.2.127"));
-	assert_int_equal(auth_cidr_parse("::ffff:192.0.2.0/120", &cidr), 0);
-	assert_true(auth_cidr_match(&cidr, "192.0.2.9"));
-	assert_int_equal(auth_cidr_parse("127.0.0.1", &cidr), 0);
-	assert_true(auth_cidr_match(&cidr, "127.0.0.1"));
-	assert_false(auth_cidr_match(&cidr, "127.0.0.2"));
-	assert_int_equal(auth_cidr_parse("0.0.0.0/0", &cidr), 0);
-	assert_true(auth_cidr_match(&cidr, "8.8.8.8"));
-	assert_int_equal(auth_cidr_parse("10.0.0.0/33", &cidr), -1);
-	assert_int_equal(auth_cidr_parse("::/129", &cidr), -1);
-	assert_int_equal(auth_cidr_parse("10.0.0.0/", &cidr), -1);
-	assert_int_equal(auth_cidr_parse("host.example", &cidr), -1);
-	assert_int_equal(auth_cidr_parse("", &cidr), -1);
-	assert_true(auth_ip_equals("::ffff:127.0.0.1", "127.0.0.1"));
-	assert_false(auth_ip_equals("127.0.0.1", "127.0.0.2"));
-	assert_false(auth_ip_equals("x", "x"));
-}
 
 static void
 test_credentials_api(void **state ATTR_UNUSED)
@@ -624,7 +594,6 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_cleartext_policy,
 						setup_sha256, teardown),
-		cmocka_unit_test(test_cidr),
 		cmocka_unit_test(test_credentials_api),
 	};
 

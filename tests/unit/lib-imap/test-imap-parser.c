@@ -152,6 +152,36 @@ test_full_command(void **state ATTR_UNUSED)
 	feed_deinit(&f);
 }
 
+/* FETCH section with a header list: "]" may follow ")" directly and
+   starts the next atom; elsewhere ")x" is still an error. */
+static void
+test_section_after_list(void **state ATTR_UNUSED)
+{
+	static const char cmd[] =
+		"a FETCH 1 (BODY.PEEK[HEADER.FIELDS (From To)]<0.5> UID)\r\n";
+	const struct imap_arg *l, *h;
+	struct feed f;
+
+	for (size_t chunk = 1; chunk <= sizeof(cmd); chunk++) {
+		assert_int_equal(parse_one(&f, cmd, chunk), 1);
+		assert_true(imap_arg_get_list(&f.args[1], &l));
+		assert_string_equal(l[0].str, "BODY.PEEK[HEADER.FIELDS");
+		assert_true(imap_arg_get_list(&l[1], &h));
+		assert_string_equal(h[0].str, "From");
+		assert_string_equal(h[1].str, "To");
+		assert_string_equal(l[2].str, "]<0.5>");
+		assert_string_equal(l[3].str, "UID");
+		assert_true(imap_arg_is_eol(&l[4]));
+		feed_deinit(&f);
+	}
+	assert_int_equal(parse_one(&f, "a X (b)c\r\n", SIZE_MAX), -1);
+	assert_error(&f, IMAP_PARSE_ERR_SYNTAX, false);
+	feed_deinit(&f);
+	assert_int_equal(parse_one(&f, "a X b]\r\n", SIZE_MAX), 1);
+	assert_string_equal(f.args[0].str, "b]");
+	feed_deinit(&f);
+}
+
 static void
 test_every_split_point(void **state ATTR_UNUSED)
 {
@@ -580,6 +610,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_command),
+		cmocka_unit_test(test_section_after_list),
 		cmocka_unit_test(test_every_split_point),
 		cmocka_unit_test(test_one_byte_at_a_time),
 		cmocka_unit_test(test_pipelined_and_reset),

@@ -11,6 +11,36 @@
 #include <cmocka.h>
 
 static void
+test_network_parse(void **state ATTR_UNUSED)
+{
+	struct net_network cidr;
+
+	assert_int_equal(net_network_parse("10.0.0.0/8", &cidr), 0);
+	assert_true(net_network_match(&cidr, "10.255.1.2"));
+	assert_false(net_network_match(&cidr, "11.0.0.1"));
+	assert_false(net_network_match(&cidr, "::1"));
+	assert_false(net_network_match(&cidr, "garbage"));
+	assert_int_equal(net_network_parse("192.0.2.128/25", &cidr), 0);
+	assert_true(net_network_match(&cidr, "192.0.2.200"));
+	assert_false(net_network_match(&cidr, "192.0.2.127"));
+	assert_int_equal(net_network_parse("::ffff:192.0.2.0/120", &cidr), 0);
+	assert_true(net_network_match(&cidr, "192.0.2.9"));
+	assert_int_equal(net_network_parse("127.0.0.1", &cidr), 0);
+	assert_true(net_network_match(&cidr, "127.0.0.1"));
+	assert_false(net_network_match(&cidr, "127.0.0.2"));
+	assert_int_equal(net_network_parse("0.0.0.0/0", &cidr), 0);
+	assert_true(net_network_match(&cidr, "8.8.8.8"));
+	assert_int_equal(net_network_parse("10.0.0.0/33", &cidr), -1);
+	assert_int_equal(net_network_parse("::/129", &cidr), -1);
+	assert_int_equal(net_network_parse("10.0.0.0/", &cidr), -1);
+	assert_int_equal(net_network_parse("host.example", &cidr), -1);
+	assert_int_equal(net_network_parse("", &cidr), -1);
+	assert_true(net_ip_equals("::ffff:127.0.0.1", "127.0.0.1"));
+	assert_false(net_ip_equals("127.0.0.1", "127.0.0.2"));
+	assert_false(net_ip_equals("x", "x"));
+}
+
+static void
 test_ip_in_network(void **state ATTR_UNUSED)
 {
 	assert_true(net_ip_in_network("192.168.1.7", "192.168.1.0/24"));
@@ -301,6 +331,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_spec),
 		cmocka_unit_test(test_ip_in_network),
+		cmocka_unit_test(test_network_parse),
 		cmocka_unit_test(test_parse_spec_errors),
 		cmocka_unit_test(test_tcp),
 		cmocka_unit_test(test_tcp6),

@@ -384,3 +384,40 @@ userdb {{
         assert deliver(r, [CAROL[0]], make_message(3))[CAROL[0]][0] == 250
     finally:
         stop_roost(r)
+
+
+def test_auth_cache_and_flush(sqldb):
+    """With auth_cache_size set, a user looked up once logs in while the
+    database is down; a wrong password still fails; roostadm auth cache
+    flush empties the cache, after which the outage shows again."""
+    def blocks(r):
+        return "auth_cache_size = 1M\n" + sql_blocks(sqldb)
+    r = start_roost(blocks)
+    try:
+        assert imap_login_raw(r, *CAROL).startswith("a OK")
+        assert imap_login_raw(r, "nobody@example.org", "x").startswith("a NO")
+        sqldb.stop()
+        try:
+            # from the cache: the right password, a wrong one, and the
+            # cached "no such user"
+            reply = imap_login_raw(r, *CAROL)
+            assert reply.startswith("a OK"), reply
+            # a mismatch against a cached hash asks the database again
+            # (the password may have changed): it is down, so temporary
+            reply = imap_login_raw(r, CAROL[0], "wrong")
+            assert reply.startswith("a NO [UNAVAILABLE]"), reply
+            reply = imap_login_raw(r, "nobody@example.org", "x")
+            assert reply.startswith("a NO") and \
+                "UNAVAILABLE" not in reply, reply
+            p = subprocess.run([str(ROOSTADM), "-c", str(r.conf), "auth",
+                                "cache", "flush"], capture_output=True,
+                               text=True, timeout=30)
+            assert p.returncode == 0, p.stderr
+            assert int(p.stdout.split()[0]) >= 2, p.stdout
+            reply = imap_login_raw(r, *CAROL)
+            assert reply.startswith("a NO [UNAVAILABLE]"), reply
+        finally:
+            sqldb.start()
+        assert "cache hit" in r.log()
+    finally:
+        stop_roost(r)

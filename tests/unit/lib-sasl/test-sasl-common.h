@@ -82,6 +82,8 @@ fixture_group_teardown(void **state ATTR_UNUSED)
 	return unlink(users_path) < 0 || rmdir(test_dir) < 0 ? -1 : 0;
 }
 
+static const char *const test_trusted[] = { "127.0.0.0/8", NULL };
+
 static int
 fixture_setup(void **state ATTR_UNUSED)
 {
@@ -95,6 +97,8 @@ fixture_setup(void **state ATTR_UNUSED)
 	set.userdb_paths = test_paths;
 	set.worker_threads = 1;
 	set.worker_max_queue = 8;
+	/* the requests come from 127.0.0.2 to 127.0.0.1 without TLS */
+	set.trusted_networks = test_trusted;
 	auth = auth_create(&set);
 	return 0;
 }

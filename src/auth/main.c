@@ -137,6 +137,24 @@ sig_hup(int signo ATTR_UNUSED, void *context ATTR_UNUSED)
 	i_info("SIGHUP: passwd-files are re-read when they change");
 }
 
+/* "roost-auth -c FILE check" (run by roost -t): the settings parsed, and
+   every passdb/userdb driver initialised once (SQL query templates are
+   checked there); any error is fatal (exit 89). No listener, no
+   connection to a database is waited for. */
+static int
+check_config(const struct auth_settings *set, pool_t set_pool,
+	     struct config *config)
+{
+	struct ioloop *ioloop = ioloop_create();
+	struct auth *auth = auth_create(set);
+
+	auth_destroy(&auth);
+	ioloop_destroy(&ioloop);
+	pool_destroy(&set_pool);
+	config_free(&config);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -152,6 +170,9 @@ main(int argc, char *argv[])
 	set_pool = pool_create_arena("auth settings", 1024);
 	if (auth_settings_from_config(config, set_pool, &set, &error) < 0)
 		i_fatal("%s", error);
+	if (args.extra_args[0] != NULL &&
+	    strcmp(args.extra_args[0], "check") == 0)
+		return check_config(&set, set_pool, config);
 	drop_privileges(config);
 
 	ioloop = ioloop_create();

@@ -9,6 +9,7 @@
 #include "auth-master-client.h"
 #include "master.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Exit status for a configuration that does not load (like i_fatal). */
@@ -97,6 +98,57 @@ config_load_or_print(const struct process_args *args)
 	return config;
 }
 
+/* roost -t: roost-auth checks its own settings (passdb/userdb drivers,
+   SQL queries, mechanisms), which the master does not read. */
+static int
+check_auth_settings(const struct process_args *args)
+{
+	ARRAY(const char *) argv;
+	const char *binary;
+	int status;
+	pid_t pid;
+
+	if (master->exe_dir == NULL)
+		master->exe_dir = master_exe_dir(system_pool);
+	binary = master_find_binary(system_pool, "roost-auth", "auth");
+
+	if (binary == NULL) {
+		fprintf(stderr, "roost: roost-auth not found: passdb/userdb "
+			"settings not checked\n");
+		return MASTER_EXIT_CONFIG;
+	}
+	array_init(&argv, system_pool, 8);
+	array_append(&argv, binary);
+	array_append(&argv, "-c");
+	array_append(&argv, args->config_path);
+	for (unsigned int i = 0; args->overrides[i] != NULL; i++) {
+		array_append(&argv, "-o");
+		array_append(&argv, args->overrides[i]);
+	}
+	array_append(&argv, "check");
+	array_append(&argv, NULL);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "roost: fork() failed: %s\n", strerror(errno));
+		array_free(&argv);
+		return MASTER_EXIT_CONFIG;
+	}
+	if (pid == 0) {
+		(void)execv(binary, (char *const *)argv.v);
+		fprintf(stderr, "roost: execv(%s) failed: %s\n", binary,
+			strerror(errno));
+		_exit(MASTER_EXIT_CONFIG);
+	}
+	array_free(&argv);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return MASTER_EXIT_CONFIG;
+	}
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 :
+		MASTER_EXIT_CONFIG;
+}
+
 /* -t, -n, -a */
 static int
 config_command(enum master_mode mode, const struct process_args *args)
@@ -112,6 +164,22 @@ config_command(enum master_mode mode, const struct process_args *args)
 		config_dump_all(config, out);
 	fputs(str_c(out), stdout);
 	str_free(&out);
+	if (mode == MASTER_MODE_CHECK) {
+		/* what the master itself checks at start (users, groups,
+		   mail location), then roost-auth's part */
+		pool_t pool = pool_create_arena("check", 1024);
+		const char *error;
+		int ret = 0;
+
+		if (master_config_check(config, geteuid() == 0, pool,
+					&error) < 0) {
+			fprintf(stderr, "%s: %s\n", args->config_path, error);
+			ret = MASTER_EXIT_CONFIG;
+		}
+		pool_destroy(&pool);
+		config_free(&config);
+		return ret != 0 ? ret : check_auth_settings(args);
+	}
 	config_free(&config);
 	return 0;
 }

@@ -134,6 +134,11 @@ double bench_imap_parse_throughput(const struct bench_ports *p);
 double bench_imap_fetch_envelope_cold(const struct bench_ports *p);
 double bench_imap_fetch_envelope_warm(const struct bench_ports *p);
 double bench_pop3_list_uidl(const struct bench_ports *p);
+/* bench-auth.c: SASL PLAIN over the auth-client socket of the server
+   (WORK/<server>/run/auth-client); authentications per second */
+double bench_auth_plain_passwd_file(const struct bench_ports *p);
+double bench_auth_plain_pgsql(const struct bench_ports *p);
+double bench_auth_sha512crypt_passwd_file(const struct bench_ports *p);
 
 /* Opens the user's INBOX once over IMAP and POP3 (so both servers have
    built their indexes before anything is timed); checks the count. */

@@ -79,6 +79,19 @@ const struct bench_workload bench_workloads[] = {
 	  "SORT (DATE SUBJECT) on 10,000 messages" },
 	{ "imap-idle-latency", "ms", BENCH_LOWER_BETTER, false, NULL,
 	  "IDLE push latency: LMTP delivery to untagged EXISTS" },
+	{ "auth-plain-passwd-file", "auths/s", BENCH_HIGHER_BETTER, true,
+	  bench_auth_plain_passwd_file,
+	  "SASL PLAIN over the auth-client unix socket (Dovecot auth "
+	  "protocol), 4 connections x 8 requests in flight, 3 s, 1,000 "
+	  "passwd-file users with {PLAIN} passwords" },
+	{ "auth-sha512crypt-passwd-file", "auths/s", BENCH_HIGHER_BETTER,
+	  true, bench_auth_sha512crypt_passwd_file,
+	  "as auth-plain-passwd-file, 100 users with SHA512-CRYPT hashes "
+	  "(5,000 rounds)" },
+	{ "auth-plain-pgsql", "auths/s", BENCH_HIGHER_BETTER, true,
+	  bench_auth_plain_pgsql,
+	  "as auth-plain-passwd-file, 1,000 users in a PostgreSQL 15 table "
+	  "(private server, unix socket), no auth cache" },
 	{ NULL, NULL, BENCH_HIGHER_BETTER, false, NULL, NULL },
 };
 

@@ -4,7 +4,9 @@
 # starting a system service (policy-rc.d exits 101 during the install).
 set -euo pipefail
 
-PKGS=(dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd)
+# dovecot-pgsql: Dovecot's `driver = sql` passdb with `driver = pgsql`
+# (the auth-plain-pgsql workload)
+PKGS=(dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-pgsql)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

@@ -52,7 +52,7 @@ def main():
     print(f"Dovecot {a.dovecot}; {a.rounds} rounds, alternating "
           f"roost/Dovecot; medians; {a.elapsed} s of workloads")
     print()
-    hdr = (f"{'workload':26} {'unit':9} {'roost':>10} {'dovecot':>10} "
+    hdr = (f"{'workload':28} {'unit':9} {'roost':>10} {'dovecot':>10} "
            f"{'roost/dovecot':>13}  verdict")
     print(hdr)
     print("-" * len(hdr))
@@ -63,7 +63,7 @@ def main():
         entry = dict(w)
         if not w["supported"]:
             entry["status"] = "not supported by roost yet"
-            print(f"{w['name']:26} {w['unit']:9} {'-':>10} {'-':>10} "
+            print(f"{w['name']:28} {w['unit']:9} {'-':>10} {'-':>10} "
                   f"{'-':>13}  not supported by roost yet")
             out["workloads"].append(entry)
             continue
@@ -83,7 +83,7 @@ def main():
             entry["status"] = "failed: " + " and ".join(
                 s for s in ("roost", "dovecot") if med.get(s) is None)
             entry["ratio"] = None
-            print(f"{w['name']:26} {w['unit']:9} "
+            print(f"{w['name']:28} {w['unit']:9} "
                   f"{fmt(r):>10} {fmt(d):>10} {'-':>13}  "
                   f"{entry['status'].upper()}")
         else:
@@ -102,7 +102,7 @@ def main():
                 verdict = (f"{'roost' if better else 'Dovecot'} "
                            f"{factor:.2f}x better")
             entry["verdict"] = verdict
-            print(f"{w['name']:26} {w['unit']:9} {fmt(r):>10} {fmt(d):>10} "
+            print(f"{w['name']:28} {w['unit']:9} {fmt(r):>10} {fmt(d):>10} "
                   f"{ratio:>13.2f}  {verdict} ({w['better']} is better)")
         out["workloads"].append(entry)
     with open(a.json, "w") as f:

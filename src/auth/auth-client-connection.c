@@ -315,6 +315,8 @@ reply_fail_now(struct auth_client_connection *conn, unsigned int id,
 	struct str *line = str_create(conn->pool, 128);
 
 	str_printfa(line, "FAIL\t%u", id);
+	if (reason != NULL && str_begins(reason, MECH_PLAINTEXT_REFUSED))
+		str_append(line, "\tcode=privacy_required");
 	if (reason != NULL) {
 		str_append(line, "\treason=");
 		str_append_tabescaped(line, reason);

@@ -87,8 +87,7 @@ mech_request_check(const struct auth_settings *set,
 	if (mech->is_plaintext && !cleartext_allowed(set, fields)) {
 		*log_reason_r = "cleartext mechanism on an insecure "
 			"connection";
-		return "Plaintext authentication disallowed on non-secure "
-			"(SSL/TLS) connections.";
+		return MECH_PLAINTEXT_REFUSED;
 	}
 	if (mech->needs_channel_binding &&
 	    (fields->cbind_type == NULL || fields->cbind_data == NULL ||

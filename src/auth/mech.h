@@ -20,6 +20,12 @@
 #define ROOST_MECH_H
 
 struct auth_request;
+
+/* The client reason of a cleartext mechanism refused without TLS; its FAIL
+   carries code=privacy_required. */
+#define MECH_PLAINTEXT_REFUSED \
+	"Plaintext authentication disallowed on non-secure (SSL/TLS) " \
+	"connections."
 struct auth_settings;
 struct auth_request_fields;
 

@@ -253,13 +253,19 @@ append_safe_text(struct str *str, const char *text)
 }
 
 static void
-imap_login_auth_failed(struct login_client *client, bool temp,
-		       const char *reason)
+imap_login_auth_failed(struct login_client *client,
+		       enum login_auth_failure failure, const char *reason)
 {
 	struct imap_login_client *ic = client->proto_context;
 	struct str *str = str_create(client->pool, 128);
 
-	if (temp) {
+	if (failure == LOGIN_AUTH_PRIVACY_REQUIRED) {
+		/* RFC 5530 */
+		str_append(str, "NO [PRIVACYREQUIRED] ");
+		if (reason == NULL || !append_safe_text(str, reason))
+			str_append(str, "Plaintext authentication disallowed "
+				   "on non-secure connections.");
+	} else if (failure == LOGIN_AUTH_TEMP) {
 		str_append(str, "NO [UNAVAILABLE] ");
 		if (reason == NULL || !append_safe_text(str, reason))
 			str_append(str, "Temporary authentication failure.");

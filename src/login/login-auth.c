@@ -13,7 +13,7 @@ auth_callback(struct auth_client_request *request,
 	      const char *const *fields, void *context)
 {
 	struct login_client *client = context;
-	const char *user;
+	const char *user, *code;
 
 	(void)request;
 	switch (status) {
@@ -38,9 +38,12 @@ auth_callback(struct auth_client_request *request,
 	client->auth_waiting_response = false;
 	e_info(client->event, "Authentication failed%s",
 	       status == AUTH_REQUEST_STATUS_TEMP_FAIL ? " (temporary)" : "");
+	code = auth_fields_find(fields, "code");
 	client->protocol->auth_failed(client,
-				      status == AUTH_REQUEST_STATUS_TEMP_FAIL,
-				      auth_fields_find(fields, "reason"));
+		status == AUTH_REQUEST_STATUS_TEMP_FAIL ? LOGIN_AUTH_TEMP :
+		code != NULL && strcmp(code, "privacy_required") == 0 ?
+		LOGIN_AUTH_PRIVACY_REQUIRED : LOGIN_AUTH_FAILED,
+		auth_fields_find(fields, "reason"));
 	/* auth_failed() never destroys the client. */
 	login_client_input_resume(client);
 }

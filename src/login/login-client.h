@@ -26,6 +26,14 @@ struct login_settings {
 };
 
 /* The protocol front end (imap-login.c, pop3-login.c). */
+enum login_auth_failure {
+	LOGIN_AUTH_FAILED = 0,		/* wrong credentials (or anything) */
+	LOGIN_AUTH_TEMP,		/* try again later */
+	/* a cleartext mechanism without TLS (auth's code=privacy_required):
+	   IMAP [PRIVACYREQUIRED] */
+	LOGIN_AUTH_PRIVACY_REQUIRED,
+};
+
 struct login_protocol {
 	const char *name;
 	/* Allocate protocol state and send the greeting. */
@@ -37,9 +45,9 @@ struct login_protocol {
 	/* SASL: send a challenge (base64) to the client. */
 	void (*auth_challenge)(struct login_client *client,
 			       const char *challenge_base64);
-	/* SASL finished without login. temp: temporary failure; reason:
-	   client-safe text or NULL. */
-	void (*auth_failed)(struct login_client *client, bool temp,
+	/* SASL finished without login. reason: client-safe text or NULL. */
+	void (*auth_failed)(struct login_client *client,
+			    enum login_auth_failure failure,
 			    const char *reason);
 	/* Text for "timed out" / "too many connections" goodbyes. */
 	void (*send_bye)(struct login_client *client, const char *text);

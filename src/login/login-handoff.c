@@ -67,7 +67,7 @@ handoff_failed(struct login_client *client, const char *text)
 	client->handoff_sent = false;
 	client->handoff_id = 0;
 	client->authenticating = false;
-	client->protocol->auth_failed(client, true, text);
+	client->protocol->auth_failed(client, LOGIN_AUTH_TEMP, text);
 	login_client_input_resume(client);
 }
 

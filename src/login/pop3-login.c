@@ -154,15 +154,27 @@ pop3_login_auth_challenge(struct login_client *client, const char *challenge)
 }
 
 static void
-pop3_login_auth_failed(struct login_client *client, bool temp,
+pop3_login_auth_failed(struct login_client *client,
+		       enum login_auth_failure failure,
 		       const char *reason ATTR_UNUSED)
 {
 	/* RFC 3206 response codes. The reason text from auth or the master
 	   is logged, not sent. */
-	login_client_send(client, temp ?
-			  "-ERR [SYS/TEMP] Temporary authentication failure, "
-			  "try again later.\r\n" :
-			  "-ERR [AUTH] Authentication failed.\r\n");
+	switch (failure) {
+	case LOGIN_AUTH_TEMP:
+		login_client_send(client, "-ERR [SYS/TEMP] Temporary "
+				  "authentication failure, try again "
+				  "later.\r\n");
+		return;
+	case LOGIN_AUTH_PRIVACY_REQUIRED:
+		login_client_send(client, "-ERR [AUTH] Plaintext "
+				  "authentication disallowed on non-secure "
+				  "connections.\r\n");
+		return;
+	case LOGIN_AUTH_FAILED:
+		break;
+	}
+	login_client_send(client, "-ERR [AUTH] Authentication failed.\r\n");
 }
 
 const struct login_protocol pop3_login_protocol = {

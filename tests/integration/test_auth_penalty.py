@@ -104,3 +104,49 @@ def test_user_list_and_cache_flush(roost):
     assert "cache entries flushed" in p.stdout
     p = roostadm(roost, "user", "list", "a", "b")
     assert p.returncode == 64
+
+
+def raw_reply(r, source_ip, port, lines):
+    s = socket.socket()
+    s.settimeout(10)
+    s.bind((source_ip, 0))
+    s.connect(("127.0.0.1", port))
+    f = s.makefile("rb")
+    f.readline()
+    reply = None
+    for line in lines:
+        s.sendall(line)
+        reply = f.readline()
+    s.close()
+    return reply
+
+
+def test_cleartext_refused_without_tls_from_other_host(roost):
+    """PLAIN/LOGIN from another address without TLS: IMAP answers
+    [PRIVACYREQUIRED] (RFC 5530), POP3 -ERR [AUTH] with the reason."""
+    reply = raw_reply(roost, "127.0.0.2", roost.imap_port,
+                      [f'a LOGIN "{ALICE[0]}" "{ALICE[1]}"\r\n'.encode()])
+    assert reply.startswith(b"a NO [PRIVACYREQUIRED] Plaintext"), reply
+    reply = raw_reply(roost, "127.0.0.2", roost.pop3_port,
+                      [f"USER {ALICE[0]}\r\n".encode(),
+                       f"PASS {ALICE[1]}\r\n".encode()])
+    assert reply.startswith(b"-ERR [AUTH] Plaintext"), reply
+    # the same address as the server: allowed (Dovecot does the same)
+    reply = raw_reply(roost, "127.0.0.1", roost.imap_port,
+                      [f'a LOGIN "{ALICE[0]}" "{ALICE[1]}"\r\n'.encode()])
+    assert reply.startswith(b"a OK"), reply
+
+
+def test_trusted_network_allows_cleartext():
+    r = Roost("login_trusted_networks = 127.0.0.2/32\n")
+    r.start()
+    try:
+        reply = raw_reply(r, "127.0.0.2", r.imap_port,
+                          [f'a LOGIN "{ALICE[0]}" "{ALICE[1]}"\r\n'.encode()])
+        assert reply.startswith(b"a OK"), reply
+        reply = raw_reply(r, "127.0.0.3", r.imap_port,
+                          [f'a LOGIN "{ALICE[0]}" "{ALICE[1]}"\r\n'.encode()])
+        assert reply.startswith(b"a NO [PRIVACYREQUIRED]"), reply
+    finally:
+        r.stop()
+        r.cleanup()

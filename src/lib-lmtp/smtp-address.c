@@ -169,6 +169,9 @@ parse_path(struct path_cursor *cur, bool allow_null, struct smtp_path *path)
 			cur->p++;
 			if (parse_domain(cur, &path->address.domain) < 0)
 				return -1;
+		} else if (path->address.localpart[0] == '\0') {
+			/* <""> is neither the null path nor a mailbox */
+			return cursor_fail(cur, "Empty address");
 		}
 		if (*cur->p != '>')
 			return cursor_fail(cur, "Invalid character in address");
@@ -301,4 +304,22 @@ smtp_address_encode(pool_t pool, const struct smtp_address *addr)
 		str_append(str, addr->domain);
 	}
 	return str_c(str);
+}
+
+static bool
+str_is_ascii(const char *str)
+{
+	for (const unsigned char *p = (const unsigned char *)str; *p != '\0';
+	     p++) {
+		if (*p >= 0x80)
+			return false;
+	}
+	return true;
+}
+
+bool
+smtp_address_is_ascii(const struct smtp_address *addr)
+{
+	return str_is_ascii(addr->localpart) &&
+		(addr->domain == NULL || str_is_ascii(addr->domain));
 }

@@ -53,4 +53,8 @@ const struct smtp_param *smtp_path_find_param(const struct smtp_path *path,
    quoted again if it is not a dot-string. From pool. */
 const char *smtp_address_encode(pool_t pool, const struct smtp_address *addr);
 
+/* true if local part and domain are all ASCII (no SMTPUTF8 needed,
+   RFC 6531 §3.4). */
+bool smtp_address_is_ascii(const struct smtp_address *addr);
+
 #endif

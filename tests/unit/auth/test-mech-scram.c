@@ -500,7 +500,8 @@ test_cleartext_policy(void **state ATTR_UNUSED)
 {
 	static const char *nets[] = { "198.51.100.0/24", "2001:db8::/32",
 				      NULL };
-	static const char refused[] = "\treason=Plaintext authentication "
+	static const char refused[] = "\tcode=privacy_required"
+		"\treason=Plaintext authentication "
 		"disallowed on non-secure (SSL/TLS) connections.";
 	struct test_conn *tc;
 	size_t size;

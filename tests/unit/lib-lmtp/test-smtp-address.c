@@ -92,6 +92,10 @@ test_null_path(void **state ATTR_UNUSED)
 			    "");
 	assert_int_equal(path.param_count, 1);
 	parse_fail("TO:<>", "TO:", false);
+	/* an empty quoted local part without a domain is not <> (fuzzing
+	   found that it encoded back as the null path) */
+	parse_fail("TO:<\"\">", "TO:", false);
+	parse_fail("FROM:<\"\">", "FROM:", true);
 }
 
 static void

@@ -245,6 +245,12 @@ auth_request_initial(struct auth_request *request,
 	struct auth *auth = request->auth;
 	unsigned int count, delay = 0;
 
+	/* login_trusted_networks (proxies, webmail) are never penalised:
+	   they speak for many users */
+	if (request->fields.remote_ip != NULL &&
+	    net_ip_in_network_list(request->fields.remote_ip,
+				   auth->set.trusted_networks))
+		request->fields.no_penalty = true;
 	count = auth_penalty_request_begin(auth->penalty,
 					   request->fields.remote_ip);
 	request->penalty_begun = true;

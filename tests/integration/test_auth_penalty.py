@@ -150,3 +150,19 @@ def test_trusted_network_allows_cleartext():
     finally:
         r.stop()
         r.cleanup()
+
+
+def test_trusted_network_is_not_penalised():
+    r = Roost("auth_penalty_max_delay = 2s\n"
+              "login_trusted_networks = 127.0.0.2/32\n")
+    r.start()
+    try:
+        for i in range(4):
+            ok, elapsed = imap_login_from(r, "127.0.0.2", ALICE[0],
+                                          f"guess{i}")
+            assert not ok and elapsed < 0.8, (i, elapsed)
+        ok, elapsed = imap_login_from(r, "127.0.0.2", ALICE[0], ALICE[1])
+        assert ok and elapsed < 0.8, elapsed
+    finally:
+        r.stop()
+        r.cleanup()

@@ -8,6 +8,7 @@
 #include "auth-request.h"
 #include "net.h"
 #include "mech.h"
+#include "mech-apop.h"
 
 static const struct mech_module *const mech_modules[] = {
 	&mech_plain,
@@ -20,6 +21,7 @@ static const struct mech_module *const mech_modules[] = {
 	&mech_external,
 	&mech_oauthbearer,
 	&mech_xoauth2,
+	&mech_apop,
 };
 
 static const char *mech_test_nonce;

@@ -10,8 +10,9 @@ cmd_capability(struct client_command *cmd)
 
 	if (!imap_arg_is_eol(cmd->args))
 		return client_command_bad(cmd, "CAPABILITY takes no arguments.");
-	str = str_create(cmd->pool, 128);
-	str_printfa(str, "* CAPABILITY %s", imap_capability_string);
+	str = str_create(cmd->pool, 512);
+	str_printfa(str, "* CAPABILITY %s",
+		    imap_capability_get(cmd->pool, cmd->client->set));
 	client_send_line(cmd->client, str_c(str));
 	return client_command_finish(cmd, "OK Capability completed.");
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * STORE sequence-set [+|-]FLAGS[.SILENT] flags (RFC 9051 §6.4.6) and UID
- * STORE (via cmd-uid.c). System flags only: keywords are not permanent
- * (PERMANENTFLAGS has no \*), so RFC 9051 lets us ignore them; \Recent
- * cannot be stored.
+ * STORE (via cmd-uid.c): system flags and keywords (any atom; the
+ * storage refuses invalid ones and too many per mailbox with [CANNOT]);
+ * \Recent cannot be stored. New keywords are announced with "* FLAGS"
+ * before the FETCH responses.
  */
 #include "lib.h"
 #include "mail-storage.h"
@@ -20,18 +21,40 @@ static const struct {
 	{ "\\Draft", MAIL_DRAFT },
 };
 
+#define STORE_MAX_KEYWORDS 64
+
+struct store_flags {
+	enum mail_flags flags;
+	const char **keywords;	/* NULL-terminated */
+	unsigned int keyword_count;
+};
+
 static bool
-parse_flag(const struct imap_arg *arg, enum mail_flags *flags,
+parse_flag(pool_t pool, const struct imap_arg *arg, struct store_flags *sf,
 	   const char **error_r)
 {
 	const char *atom;
+	enum mail_flags *flags = &sf->flags;
 
 	if (!imap_arg_get_atom(arg, &atom) || arg->type == IMAP_ARG_NIL) {
 		*error_r = "Invalid flag.";
 		return false;
 	}
-	if (atom[0] != '\\')
-		return true;	/* a keyword: not stored, see above */
+	if (atom[0] != '\\') {
+		if (sf->keyword_count >= STORE_MAX_KEYWORDS) {
+			*error_r = "Too many keywords.";
+			return false;
+		}
+		if (strpbrk(atom, "[]") != NULL) {
+			*error_r = "Invalid keyword.";
+			return false;
+		}
+		if (sf->keywords == NULL)
+			sf->keywords = p_malloc(pool, sizeof(*sf->keywords) *
+						(STORE_MAX_KEYWORDS + 1));
+		sf->keywords[sf->keyword_count++] = atom;
+		return true;
+	}
 	for (size_t i = 0; i < N_ELEMENTS(system_flags); i++) {
 		if (str_casecmp_ascii(atom, system_flags[i].name) == 0) {
 			*flags |= system_flags[i].flag;
@@ -45,12 +68,12 @@ parse_flag(const struct imap_arg *arg, enum mail_flags *flags,
 
 /* flags: a list, or one or more flags as separate arguments. */
 static bool
-parse_flags(const struct imap_arg *args, enum mail_flags *flags_r,
+parse_flags(pool_t pool, const struct imap_arg *args, struct store_flags *sf,
 	    const char **error_r)
 {
 	const struct imap_arg *list;
 
-	*flags_r = 0;
+	memset(sf, 0, sizeof(*sf));
 	if (imap_arg_get_list(&args[0], &list)) {
 		if (!imap_arg_is_eol(&args[1])) {
 			*error_r = "Extra arguments after the flag list.";
@@ -62,7 +85,7 @@ parse_flags(const struct imap_arg *args, enum mail_flags *flags_r,
 		return false;
 	}
 	for (; !imap_arg_is_eol(args); args++) {
-		if (!parse_flag(args, flags_r, error_r))
+		if (!parse_flag(pool, args, sf, error_r))
 			return false;
 	}
 	return true;
@@ -94,9 +117,17 @@ send_flags(struct client_command *cmd, uint32_t seq)
 	if (cmd->uid)
 		str_printfa(str, "UID %u ", info.uid);
 	str_append(str, "FLAGS ");
-	imap_append_flags(str, info.flags);
+	client_append_msg_flags(client, str, &info);
 	str_append_c(str, ')');
 	client_send_line(client, str_c(str));
+}
+
+static bool
+has_keywords(struct mailbox *box, uint32_t seq)
+{
+	struct mail_info info;
+
+	return mailbox_get_info(box, seq, &info) == 0 && info.keywords != 0;
 }
 
 bool
@@ -105,7 +136,8 @@ cmd_store_run(struct client_command *cmd, const struct imap_arg *args)
 	struct client *client = cmd->client;
 	const char *set, *item, *error;
 	enum modify_type modify;
-	enum mail_flags flags;
+	struct store_flags sf;
+	const char *empty_kw[] = { NULL };
 	uint32_t *seqs, count;
 	bool silent, failed = false;
 
@@ -113,7 +145,7 @@ cmd_store_run(struct client_command *cmd, const struct imap_arg *args)
 	    !imap_arg_get_atom(&args[1], &item) ||
 	    !parse_item(item, &modify, &silent))
 		return client_command_bad(cmd, "Invalid STORE arguments.");
-	if (!parse_flags(&args[2], &flags, &error))
+	if (!parse_flags(cmd->pool, &args[2], &sf, &error))
 		return client_command_bad(cmd, error);
 	if (imap_seqset_resolve(cmd, set, cmd->uid, &seqs, &count,
 				&error) < 0)
@@ -123,13 +155,25 @@ cmd_store_run(struct client_command *cmd, const struct imap_arg *args)
 					     "Mailbox is read-only.");
 	for (uint32_t i = 0; i < count; i++) {
 		if (mailbox_update_flags(client->box, seqs[i], modify,
-					 flags) < 0) {
+					 sf.flags) < 0) {
 			failed = true;
 			continue;
 		}
-		if (!silent)
-			send_flags(cmd, seqs[i]);
+		/* REPLACE with no keywords clears them too */
+		if ((sf.keyword_count > 0 ||
+		     (modify == MODIFY_REPLACE &&
+		      has_keywords(client->box, seqs[i]))) &&
+		    mailbox_update_keywords(client->box, seqs[i], modify,
+				sf.keyword_count > 0 ? sf.keywords :
+				empty_kw) < 0) {
+			failed = true;
+			continue;
+		}
 	}
+	/* RFC 9051 §7.3.5: new keywords change the FLAGS list */
+	imap_sync_keywords(client);
+	for (uint32_t i = 0; i < count && !silent; i++)
+		send_flags(cmd, seqs[i]);
 	if (failed)
 		return client_command_storage_error(cmd);
 	return client_command_finish(cmd, "OK Store completed.");

@@ -10,9 +10,13 @@
 #include "net.h"
 #include "mail-storage.h"
 #include "imap-parser.h"
+#include "imap-quote.h"
 #include "imap-client.h"
+#include "imap-notify.h"
 #include "imap-mime-cache.h"
+#include "utf7.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 /* Output buffered before a producer must wait for the client to read. */
@@ -21,9 +25,35 @@
 #define IMAP_MAX_NAME_LENGTH 64
 #define IMAP_MAX_ARGS 4096
 #define IMAP_MAX_LIST_DEPTH 16
-#define IMAP_NONSYNC_LITERAL_MAX 4096	/* RFC 7888 LITERAL- */
+/* Non-synchronizing literals (LITERAL+, RFC 7888) outside APPEND are
+   held in memory like {n}: up to the line length. Larger ones are read
+   and dropped (BAD) up to this size, so the connection stays usable;
+   past it the connection is closed. */
+#define IMAP_NONSYNC_LITERAL_SKIP_MAX (64 * 1024 * 1024)
+
+/* After this long without a command, free heap pages go back to the
+   kernel (malloc_trim): opening a mailbox and parsing leave freed memory
+   behind, and an idle session should cost only what it holds. */
+#define IMAP_CLIENT_TRIM_MSECS 200
 
 static void client_socket_input(struct client *client);
+
+static void
+client_trim(struct client *client)
+{
+	timeout_remove(&client->to_trim);
+	(void)malloc_trim(0);
+}
+
+static void
+client_trim_schedule(struct client *client)
+{
+	if (client->to_trim == NULL)
+		client->to_trim = timeout_add(IMAP_CLIENT_TRIM_MSECS,
+					      client_trim, client);
+	else
+		timeout_reset(client->to_trim);
+}
 
 static void
 client_idle_timeout(struct client *client)
@@ -59,6 +89,30 @@ command_free(struct client *client)
 	imap_parser_reset(client->parser);
 }
 
+static bool client_bad_counted(struct client *client);
+
+/* A command finished (tagged reply sent): release it, count a BAD. false
+   if the client is gone or leaving. */
+static bool
+command_done(struct client *client)
+{
+	unsigned int bad = client->cmd.bad_counted ? 1 : 0;
+
+	command_free(client);
+	client_trim_schedule(client);
+	if (client->logout) {
+		/* LOGOUT: close once BYE and OK reached the client. */
+		client_input_pause(client);
+		if (o_stream_flush(client->output) != 0)
+			client_destroy(&client, "Logged out");
+		return false;
+	}
+	if (bad > 0)
+		return client_bad_counted(client);
+	client->bad_commands = 0;
+	return true;
+}
+
 static int
 client_output_flush(struct client *client)
 {
@@ -74,18 +128,16 @@ client_output_flush(struct client *client)
 			client_destroy(&client, "Logged out");
 		return ret;
 	}
-	if (client->cmd_running) {
+	if (client->cmd_running && !client->cmd.wait_input) {
 		if (!client->cmd.func(&client->cmd))
 			return 0;
 		if (client->destroyed)
 			return 1;
-		command_free(client);
-		if (client->bad_commands >= client->set->max_bad_commands) {
-			client_send_line(client,
-					 "* BYE Too many invalid commands.");
-			client_destroy(&client, "Too many invalid commands");
+		if (!command_done(client))
 			return 1;
-		}
+	} else if (client->cmd_running && client->notify != NULL) {
+		/* IDLE: updates held back while the output was full */
+		imap_notify_output_drained(client);
 	}
 	if (!o_stream_is_full(client->output)) {
 		client_input_resume(client);
@@ -99,7 +151,7 @@ client_create(int fd, struct mail_user *user, struct log_event *event,
 	      const struct imap_settings *set,
 	      const void *pre_input, size_t pre_input_size)
 {
-	pool_t pool = pool_create_arena("imap client", 4096);
+	pool_t pool = pool_create_arena("imap client", 2048);
 	struct client *client = p_malloc(pool, sizeof(*client));
 	struct imap_parser_limits limits = {
 		.max_line_length = set->max_line_length,
@@ -110,12 +162,15 @@ client_create(int fd, struct mail_user *user, struct log_event *event,
 		.max_list_depth = IMAP_MAX_LIST_DEPTH,
 		.max_quoted_length = set->max_line_length,
 		.max_literal_size = set->max_line_length,
-		.max_nonsync_literal_size = IMAP_NONSYNC_LITERAL_MAX,
+		/* LITERAL+: {n+} as large as {n} */
+		.max_nonsync_literal_size = set->max_line_length,
+		.max_nonsync_literal_skip = IMAP_NONSYNC_LITERAL_SKIP_MAX,
+		.stream_literal_command = "APPEND",
 	};
 
 	client->fd = fd;
 	client->pool = pool;
-	client->cmd_pool = pool_create_arena("imap command", 4096);
+	client->cmd_pool = pool_create_arena("imap command", 1024);
 	client->user = user;
 	client->event = event;
 	client->set = set;
@@ -154,12 +209,15 @@ client_destroy(struct client **_client, const char *reason)
 	if (client->cmd_running && client->cmd.free_context != NULL) {
 		/* let a running command release its state */
 		client->cmd.free_context(&client->cmd);
+		client->cmd.free_context = NULL;
 	}
 	log_event_destroy(&client->cmd.event);
+	imap_notify_stop(client);
 	client_unselect(client);
 	imap_mime_cache_destroy(&client->mime_cache);
 	io_remove(&client->io);
 	timeout_remove(&client->to_idle);
+	timeout_remove(&client->to_trim);
 	(void)o_stream_flush(client->output);
 	o_stream_unset_flush_callback(client->output);
 	o_stream_destroy(&client->output);
@@ -217,7 +275,8 @@ client_command_finish(struct client_command *cmd, const char *text)
 	struct client *client = cmd->client;
 	struct str *str = str_create(cmd->pool, 128);
 
-	if ((cmd->def->flags & IMAP_CMD_FLAG_NO_EXPUNGES) == 0)
+	if ((cmd->def->flags & (IMAP_CMD_FLAG_NO_EXPUNGES |
+				IMAP_CMD_FLAG_NO_SYNC)) == 0)
 		imap_sync(client);
 	str_printfa(str, "%s %s", cmd->tag, text);
 	client_send_line(client, str_c(str));
@@ -235,12 +294,18 @@ client_command_bad(struct client_command *cmd, const char *text)
 
 	str_printfa(str, "%s BAD %s", cmd->tag, text);
 	client_send_line(cmd->client, str_c(str));
-	cmd->client->bad_commands++;
+	cmd->bad_counted = true;
 	return true;
 }
 
 bool
 client_command_storage_error(struct client_command *cmd)
+{
+	return client_command_finish(cmd, client_storage_error_text(cmd));
+}
+
+const char *
+client_storage_error_text(struct client_command *cmd)
 {
 	enum mail_error error;
 	const char *text = mail_user_get_last_error(cmd->client->user, &error);
@@ -257,8 +322,11 @@ client_command_storage_error(struct client_command *cmd)
 		str_append(str, "NO [NOPERM] ");
 		break;
 	case MAIL_ERROR_NOQUOTA:
-	case MAIL_ERROR_NOSPACE:
 		str_append(str, "NO [OVERQUOTA] ");
+		break;
+	case MAIL_ERROR_NOSPACE:
+		/* disk full is not the user's quota (RFC 5530 §3) */
+		str_append(str, "NO [UNAVAILABLE] ");
 		break;
 	case MAIL_ERROR_EXPUNGED:
 		str_append(str, "NO [EXPUNGEISSUED] ");
@@ -272,7 +340,7 @@ client_command_storage_error(struct client_command *cmd)
 	}
 	str_append(str, text != NULL && text[0] != '\0' ? text :
 		   "Internal error.");
-	return client_command_finish(cmd, str_c(str));
+	return str_c(str);
 }
 
 bool
@@ -297,14 +365,14 @@ command_find(const char *name)
 	return NULL;
 }
 
-/* Start a parsed command. false if the client went away. */
+/* Start a parsed command. false if it did not finish (it continues from
+   the flush or input callback) or the client went away. */
 static bool
 command_start(struct client *client, const char *tag, const char *name,
 	      const struct imap_arg *args)
 {
 	struct client_command *cmd = &client->cmd;
 	const struct imap_command *def = command_find(name);
-	unsigned int bad_before = client->bad_commands;
 
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->client = client;
@@ -329,25 +397,14 @@ command_start(struct client *client, const char *tag, const char *name,
 		cmd->def = def;
 		cmd->func = def->func;
 		if (!cmd->func(cmd)) {
-			client_input_pause(client);
-			return true;	/* continued from the flush callback */
+			if (!cmd->wait_input)
+				client_input_pause(client);
+			return false;
 		}
 	}
 	if (client->destroyed)
 		return false;
-	command_free(client);
-	if (client->logout) {
-		/* LOGOUT: close once BYE and OK reached the client. */
-		client_input_pause(client);
-		if (o_stream_flush(client->output) != 0)
-			client_destroy(&client, "Logged out");
-		return false;
-	}
-	if (client->bad_commands > bad_before) {
-		client->bad_commands--;
-		return client_bad_counted(client);
-	}
-	return true;
+	return command_done(client);
 }
 
 static bool
@@ -385,6 +442,33 @@ pre_input_next(struct client *client)
 	return true;
 }
 
+struct istream *
+client_get_input(struct client *client)
+{
+	return client->pre_input != NULL ? client->pre_input : client->input;
+}
+
+int
+client_input_more(struct client *client)
+{
+	ssize_t ret;
+
+	if (client->destroyed)
+		return -1;
+	if (pre_input_next(client) && client->pre_input != NULL)
+		return 1;
+	ret = i_stream_read(client->input);
+	if (ret > 0)
+		return 1;
+	if (ret == -2)
+		return 1;	/* buffer full: the caller consumes first */
+	if (ret == 0)
+		return 0;
+	client_destroy(&client, client->input->stream_errno == 0 ?
+		       "Connection closed" : "Read failed");
+	return -1;
+}
+
 void
 client_input_process(struct client *client)
 {
@@ -392,7 +476,16 @@ client_input_process(struct client *client)
 	const struct imap_arg *args;
 	int ret;
 
-	while (!client->cmd_running && !client->logout && !client->destroyed) {
+	while (!client->logout && !client->destroyed) {
+		if (client->cmd_running) {
+			/* only a command waiting for input gets here */
+			if (!client->cmd.wait_input ||
+			    !client->cmd.func(&client->cmd))
+				return;
+			if (client->destroyed || !command_done(client))
+				return;
+			continue;
+		}
 		if (o_stream_is_full(client->output)) {
 			client_input_pause(client);
 			return;
@@ -429,4 +522,59 @@ client_socket_input(struct client *client)
 	}
 	timeout_reset(client->to_idle);
 	client_input_process(client);
+}
+
+const char *
+client_mailbox_name_decode(struct client *client, pool_t pool,
+			   const char *name, const char **error_r)
+{
+	struct str *str;
+
+	if ((client->enabled & IMAP_ENABLED_UTF8) != 0) {
+		/* RFC 6855 §3 / RFC 9051 §5.1: names are UTF-8 */
+		if (!utf8_is_valid(name, strlen(name))) {
+			*error_r = "Mailbox name is not valid UTF-8.";
+			return NULL;
+		}
+		/* a copy: APPEND outlives its first arguments */
+		return p_strdup(pool, name);
+	}
+	str = str_create(pool, strlen(name) + 16);
+	if (imap_utf7_to_utf8(name, str) < 0) {
+		*error_r = "Mailbox name is not valid modified UTF-7.";
+		return NULL;
+	}
+	return str_c(str);
+}
+
+void
+client_mailbox_name_append(struct client *client, struct str *dest,
+			   const char *name)
+{
+	struct str *tmp;
+
+	if ((client->enabled & IMAP_ENABLED_UTF8) != 0) {
+		imap_append_astring_utf8(dest, name);
+		return;
+	}
+	tmp = str_create(client->cmd_pool, strlen(name) + 16);
+	if (imap_utf8_to_utf7(name, tmp) < 0) {
+		/* storage names are valid UTF-8; never happens */
+		str_clear(tmp);
+		str_append(tmp, name);
+	}
+	imap_append_astring(dest, str_c(tmp));
+}
+
+bool
+client_is_selected(const struct client *client, const char *name)
+{
+	const char *cur;
+
+	if (client->box == NULL)
+		return false;
+	cur = mailbox_get_name(client->box);
+	if (strcmp(cur, "INBOX") == 0)
+		return str_casecmp_ascii(name, "INBOX") == 0;
+	return strcmp(cur, name) == 0;
 }

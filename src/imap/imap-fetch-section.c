@@ -183,6 +183,13 @@ find_part(const struct imap_section *sec, const struct imap_mime_part *root)
 	return cur;
 }
 
+const struct imap_mime_part *
+imap_section_find_part(const struct imap_section *sec,
+		       const struct imap_mime_msg *msg)
+{
+	return find_part(sec, msg->root);
+}
+
 int
 imap_section_resolve(const struct imap_section *sec,
 		     const struct imap_mime_msg *msg,

@@ -17,6 +17,7 @@
 struct istream;
 struct imap_arg;
 struct imap_mime_msg;
+struct imap_mime_part;
 
 /* Part numbers in a section ("1.2.3"); deeper ones are refused (BAD). */
 #define IMAP_SECTION_MAX_PATH 64
@@ -58,6 +59,12 @@ bool imap_section_parse(pool_t pool, const char *spec,
 int imap_section_resolve(const struct imap_section *section,
 			 const struct imap_mime_msg *msg,
 			 uoff_t *offset_r, uoff_t *size_r);
+
+/* The part the section's path names (the root for an empty path), NULL if
+   there is none. Borrowed from msg. */
+const struct imap_mime_part *
+imap_section_find_part(const struct imap_section *sec,
+		       const struct imap_mime_msg *msg);
 
 /* HEADER.FIELDS[.NOT]: read size header bytes from input (at the header
    start) and append the selected fields, raw, plus the closing CRLF to

@@ -8,9 +8,15 @@
 #include "imap-client.h"
 #include "imap-mime-cache.h"
 #include "imap-fetch-section.h"
+#include "imap-spool.h"
 #include "imap-fetch.h"
+#include "imap-fetch-private.h"
 
-#define FETCH_MAX_BODIES 32
+/* Bytes of message data sent per write: the mail istream only grows its
+   buffer when it is full, so the data of one small read must not be sent
+   alone (a syscall per 4 KiB made BODY[] slow). */
+#define FETCH_DIRECT_CHUNK (64 * 1024)
+#define FETCH_DIRECT_BYPASS (16 * 1024)
 
 enum fetch_field {
 	FETCH_FLAGS = 0x01,
@@ -23,34 +29,6 @@ enum fetch_field {
 };
 #define FETCH_NEEDS_STRUCTURE \
 	(FETCH_ENVELOPE | FETCH_BODY | FETCH_BODYSTRUCTURE)
-
-struct fetch_body {
-	bool peek, partial;
-	const char *name;	/* "RFC822", "BODY[1.MIME]", ... */
-	struct imap_section section;
-	uoff_t start, count;
-};
-
-struct imap_fetch {
-	unsigned int fields;
-	struct fetch_body bodies[FETCH_MAX_BODIES];
-	unsigned int body_count;
-
-	uint32_t *seqs;
-	uint32_t seq_count, idx;
-
-	bool needs_structure;
-	struct str *line;	/* the response being built */
-
-	/* streaming state of the current message */
-	bool in_message;
-	unsigned int body_idx;
-	uoff_t msg_size;
-	const struct imap_mime_msg *msg;	/* borrowed from the cache */
-	struct istream *mail_input, *body_input;
-	bool some_expunged;
-	bool item_written;	/* an item is in the current response */
-};
 
 static bool
 parse_partial(const char *p, struct fetch_body *body)
@@ -147,6 +125,59 @@ parse_section_item(struct imap_fetch *fetch, pool_t pool, const char *item,
 	return true;
 }
 
+/* BINARY[part]<partial>, BINARY.PEEK[part]<partial>, BINARY.SIZE[part]
+   (RFC 3516 §4.2, RFC 9051 §6.4.5): part numbers only. */
+static bool
+parse_binary_item(struct imap_fetch *fetch, pool_t pool, const char *item,
+		  const char **error_r)
+{
+	struct fetch_body body;
+	const char *spec, *close;
+
+	memset(&body, 0, sizeof(body));
+	if (str_begins(item, "BINARY.SIZE[")) {
+		body.binary = FETCH_BINARY_SIZE;
+		body.peek = true;
+		spec = item + 12;
+	} else if (str_begins(item, "BINARY.PEEK[")) {
+		body.binary = FETCH_BINARY_DATA;
+		body.peek = true;
+		spec = item + 12;
+	} else if (str_begins(item, "BINARY[")) {
+		body.binary = FETCH_BINARY_DATA;
+		spec = item + 7;
+	} else {
+		return false;
+	}
+	close = strchr(spec, ']');
+	if (close == NULL)
+		return false;
+	spec = p_strndup(pool, spec, (size_t)(close - spec));
+	if (!imap_section_parse(pool, spec, NULL, &body.section, error_r))
+		return false;
+	if (body.section.kind != IMAP_SECTION_ALL &&
+	    body.section.kind != IMAP_SECTION_PART) {
+		*error_r = "BINARY takes part numbers only.";
+		return false;
+	}
+	if (!parse_partial(close + 1, &body) ||
+	    (body.binary == FETCH_BINARY_SIZE && body.partial)) {
+		*error_r = "Invalid partial.";
+		return false;
+	}
+	body.name = p_strdup_printf(pool, "%s[%s]",
+				    body.binary == FETCH_BINARY_SIZE ?
+				    "BINARY.SIZE" : "BINARY",
+				    body.section.spec);
+	/* the structure tells where the part is and its encoding */
+	fetch->needs_structure = true;
+	if (!body_add(fetch, &body)) {
+		*error_r = "Too many body items.";
+		return false;
+	}
+	return true;
+}
+
 static bool
 parse_simple_item(struct imap_fetch *fetch, const char *item)
 {
@@ -200,6 +231,8 @@ parse_item(struct imap_fetch *fetch, pool_t pool, const struct imap_arg *args,
 		return true;
 	if (str_begins(item, "RFC822"))
 		return parse_rfc822_item(fetch, item);
+	if (str_begins(item, "BINARY"))
+		return parse_binary_item(fetch, pool, item, error_r);
 	if (!str_begins(item, "BODY[") && !str_begins(item, "BODY.PEEK["))
 		return false;
 	if (!parse_section_item(fetch, pool, item,
@@ -258,6 +291,7 @@ imap_fetch_free(struct client_command *cmd)
 		i_stream_destroy(&fetch->body_input);
 	if (fetch->mail_input != NULL)
 		i_stream_destroy(&fetch->mail_input);
+	imap_spool_destroy(&fetch->spool);
 }
 
 static bool
@@ -307,7 +341,7 @@ append_fields(struct client_command *cmd, struct imap_fetch *fetch,
 	}
 	if ((fields & FETCH_FLAGS) != 0) {
 		str_append(str, first ? "FLAGS " : " FLAGS ");
-		imap_append_flags(str, info->flags);
+		client_append_msg_flags(cmd->client, str, info);
 		first = false;
 	}
 	if ((fields & FETCH_RFC822_SIZE) != 0) {
@@ -328,8 +362,8 @@ append_fields(struct client_command *cmd, struct imap_fetch *fetch,
 }
 
 /* Open the mail for the current message. -1 if it is gone. */
-static int
-open_mail(struct client_command *cmd, struct imap_fetch *fetch, uint32_t seq)
+int
+imap_fetch_open_mail(struct client_command *cmd, struct imap_fetch *fetch, uint32_t seq)
 {
 	if (fetch->mail_input != NULL)
 		i_stream_destroy(&fetch->mail_input);
@@ -367,7 +401,7 @@ message_begin(struct client_command *cmd, struct imap_fetch *fetch)
 
 	fetch->msg = NULL;
 	if (mailbox_get_info(client->box, seq, &info) < 0 ||
-	    (fetch->body_count > 0 && open_mail(cmd, fetch, seq) < 0) ||
+	    (fetch->body_count > 0 && imap_fetch_open_mail(cmd, fetch, seq) < 0) ||
 	    (fetch->needs_structure && structure_get(cmd, fetch, seq) < 0)) {
 		fetch->some_expunged = true;
 		return false;
@@ -397,8 +431,8 @@ message_begin(struct client_command *cmd, struct imap_fetch *fetch)
 
 /* Skip count bytes of the mail stream (it is a local file: reads
    block only on disk). */
-static int
-mail_skip(struct istream *input, uoff_t count)
+int
+imap_fetch_mail_skip(struct istream *input, uoff_t count)
 {
 	while (count > 0) {
 		size_t size;
@@ -439,7 +473,7 @@ body_locate(struct client_command *cmd, struct imap_fetch *fetch,
 			 sec->kind != IMAP_SECTION_HEADER_FIELDS_NOT))
 		return ret;
 	*data_r = str_create(cmd->pool, 256);
-	if (mail_skip(fetch->mail_input, *offset_r) < 0 ||
+	if (imap_fetch_mail_skip(fetch->mail_input, *offset_r) < 0 ||
 	    imap_section_filter_header(sec, fetch->mail_input, *size_r,
 			cmd->client->set->mail_limits.hdr.max_header_size,
 			*data_r) < 0)
@@ -465,8 +499,14 @@ body_begin(struct client_command *cmd, struct imap_fetch *fetch)
 	fetch->item_written = true;
 	if (body->partial)
 		str_printfa(str, "<%llu>", (unsigned long long)body->start);
+	if (body->binary != FETCH_BINARY_NO) {
+		imap_fetch_binary_begin(cmd, fetch, body, str);
+		(void)o_stream_send(cmd->client->output, str_c(str),
+				    str_len(str));
+		return;
+	}
 	if (fetch->mail_input != NULL ||
-	    open_mail(cmd, fetch, fetch->seqs[fetch->idx]) == 0)
+	    imap_fetch_open_mail(cmd, fetch, fetch->seqs[fetch->idx]) == 0)
 		ret = body_locate(cmd, fetch, body, &offset, &size, &data);
 	if (ret == 0) {
 		str_append(str, " NIL");
@@ -483,11 +523,13 @@ body_begin(struct client_command *cmd, struct imap_fetch *fetch)
 		if (data != NULL) {
 			fetch->body_input = i_stream_create_from_data(
 				(const unsigned char *)str_c(data) + offset, (size_t)len);
+		} else if (imap_fetch_mail_skip(fetch->mail_input, offset) < 0) {
+			/* caught as a short stream when sending */
+			fetch->direct = true;
+			fetch->direct_left = len;
 		} else {
-			if (mail_skip(fetch->mail_input, offset) < 0)
-				len = 0; /* caught as a short stream below */
-			fetch->body_input =
-				i_stream_create_limit(fetch->mail_input, len);
+			fetch->direct = true;
+			fetch->direct_left = len;
 		}
 	}
 	(void)o_stream_send(cmd->client->output, str_c(str), str_len(str));
@@ -496,12 +538,59 @@ body_begin(struct client_command *cmd, struct imap_fetch *fetch)
 static void
 body_end(struct imap_fetch *fetch)
 {
+	fetch->body_started = false;
+	fetch->direct = false;
 	if (fetch->body_input != NULL)
 		i_stream_destroy(&fetch->body_input);
+	imap_spool_destroy(&fetch->spool);
 	/* another body item of the same message reads from the start */
 	if (fetch->mail_input != NULL)
 		i_stream_destroy(&fetch->mail_input);
 	fetch->body_idx++;
+}
+
+/* Message data straight from the mail stream, in large chunks: 1 done,
+   0 output full, -1 short or failed read. */
+static int
+direct_send(struct client_command *cmd, struct imap_fetch *fetch)
+{
+	struct istream *input = fetch->mail_input;
+	struct ostream *output = cmd->client->output;
+
+	while (fetch->direct_left > 0) {
+		const unsigned char *data;
+		size_t size, n;
+		ssize_t ret;
+
+		if (o_stream_is_full(output))
+			return 0;
+		data = i_stream_get_data(input, &size);
+		while (size < fetch->direct_left && size < FETCH_DIRECT_CHUNK) {
+			ret = i_stream_read(input);
+
+			if (ret == -2 || (ret <= 0 && size > 0))
+				break;
+			if (ret <= 0)
+				return -1;
+			data = i_stream_get_data(input, &size);
+		}
+		n = (size_t)MIN((uoff_t)size, fetch->direct_left);
+		if (n >= FETCH_DIRECT_BYPASS) {
+			/* a large chunk goes to the socket from the mail
+			   stream's buffer, not through the corked output
+			   buffer (one copy less) */
+			o_stream_uncork(output);
+			ret = o_stream_send(output, data, n);
+			o_stream_cork(output);
+		} else {
+			ret = o_stream_send(output, data, n);
+		}
+		if (ret < 0)
+			return -1;
+		i_stream_skip(input, n);
+		fetch->direct_left -= n;
+	}
+	return 1;
 }
 
 /* Stream the current body: 1 done, 0 output full, -1 fatal. */
@@ -510,6 +599,21 @@ body_send(struct client_command *cmd, struct imap_fetch *fetch)
 {
 	int ret;
 
+	if (fetch->direct) {
+		ret = direct_send(cmd, fetch);
+		if (ret < 0) {
+			/* The literal size is promised: the stream cannot
+			   be resynced after a short or failed read. */
+			e_error(cmd->event, "FETCH of UID %u failed: %s",
+				mailbox_get_uid(cmd->client->box,
+						fetch->seqs[fetch->idx]),
+				fetch->mail_input == NULL ||
+				fetch->mail_input->stream_errno == 0 ?
+				"message file shorter than its size" :
+				i_stream_get_error(fetch->mail_input));
+		}
+		return ret;
+	}
 	if (fetch->body_input == NULL)
 		return 1;
 	do {
@@ -537,8 +641,10 @@ message_continue(struct client_command *cmd, struct imap_fetch *fetch,
 	while (fetch->body_idx < fetch->body_count) {
 		int ret;
 
-		if (fetch->body_input == NULL)
+		if (!fetch->body_started) {
+			fetch->body_started = true;
 			body_begin(cmd, fetch);
+		}
 		ret = body_send(cmd, fetch);
 		if (ret < 0) {
 			*fatal_r = true;
@@ -553,8 +659,37 @@ message_continue(struct client_command *cmd, struct imap_fetch *fetch,
 	return true;
 }
 
+static bool fetch_more(struct client_command *cmd);
+
+/* Output is corked while a round runs, so that response lines and body
+   chunks leave in few large writes; uncorking flushes. The command only
+   waits for the flush callback when the output really stayed full. */
 bool
 imap_fetch_continue(struct client_command *cmd)
+{
+	struct client *client = cmd->client;
+	struct ostream *output = client->output;
+	bool finished;
+
+	for (;;) {
+		o_stream_ref(output);
+		o_stream_cork(output);
+		finished = fetch_more(cmd);
+		if (client->destroyed) {
+			/* its fd is closed: nothing more to write */
+			o_stream_unref(&output);
+			return true;
+		}
+		o_stream_uncork(output);
+		o_stream_unref(&output);
+		output = client->output;
+		if (finished || o_stream_is_full(output))
+			return finished;
+	}
+}
+
+static bool
+fetch_more(struct client_command *cmd)
 {
 	struct imap_fetch *fetch = cmd->context;
 	struct client *client = cmd->client;
@@ -579,6 +714,10 @@ imap_fetch_continue(struct client_command *cmd)
 		fetch->idx++;
 	}
 	imap_fetch_free(cmd);
+	if (fetch->unknown_cte)
+		return client_command_finish(cmd, "NO [UNKNOWN-CTE] A part "
+					     "has an unknown transfer "
+					     "encoding.");
 	if (fetch->some_expunged)
 		return client_command_finish(cmd, "NO [EXPUNGEISSUED] Some "
 					     "messages were expunged.");

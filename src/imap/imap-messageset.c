@@ -9,6 +9,7 @@
 #include "mail-storage.h"
 #include "imap-seqset.h"
 #include "imap-client.h"
+#include "imap-seqset-write.h"
 
 /* Bounded by the line length anyway; this caps the work per command. */
 #define IMAP_SEQSET_MAX_RANGES 10000
@@ -76,4 +77,25 @@ imap_seqset_resolve(struct client_command *cmd, const char *str, bool uid,
 		return resolve_seqs(cmd, &set, seqs_r, count_r, error_r);
 	resolve_uids(cmd, &set, seqs_r, count_r);
 	return 0;
+}
+
+void
+imap_uidset_append(struct str *dest, const uint32_t *uids,
+		   unsigned int count)
+{
+	unsigned int i = 0;
+
+	while (i < count) {
+		unsigned int j = i;
+
+		while (j + 1 < count && uids[j + 1] == uids[j] + 1)
+			j++;
+		if (i > 0)
+			str_append_c(dest, ',');
+		if (j == i)
+			str_printfa(dest, "%u", uids[i]);
+		else
+			str_printfa(dest, "%u:%u", uids[i], uids[j]);
+		i = j + 1;
+	}
 }

@@ -79,6 +79,7 @@ part_copy(pool_t pool, const struct message_part *src, size_t *used)
 	part->hdr_size = src->header_size.physical_size;
 	part->body_size = src->body_size.physical_size;
 	part->is_multipart = (src->flags & MESSAGE_PART_FLAG_MULTIPART) != 0;
+	part->cte = message_cte_parse(src->hdr.content_transfer_encoding);
 	part->is_message = !part->is_multipart && src->children != NULL &&
 		imap_part_is_message_rfc822(src);
 	if (!part->is_multipart && !part->is_message)

@@ -17,6 +17,7 @@
 #define ROOST_IMAP_MIME_CACHE_H
 
 #include "message-parser.h"
+#include "message-cte-decoder.h"
 
 struct mailbox;
 
@@ -31,6 +32,7 @@ struct imap_mime_part {
 	bool is_multipart;	/* children are its parts */
 	/* shown as MESSAGE/RFC822 and parsed: children is the message */
 	bool is_message;
+	enum message_cte cte;	/* Content-Transfer-Encoding (BINARY) */
 };
 
 struct imap_mime_msg {

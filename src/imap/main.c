@@ -14,6 +14,7 @@
 #include "settings.h"
 #include "mail-storage.h"
 #include "imap-client.h"
+#include "imap-quota.h"
 
 #include <unistd.h>
 
@@ -38,7 +39,18 @@ settings_read(const struct config *config, struct imap_settings *set)
 						"imap_max_bad_commands");
 	set->idle_timeout_msecs = config_get_time_msecs(config,
 							"imap_idle_timeout");
+	set->max_append_size = (uoff_t)config_get_size(config,
+						       "imap_max_append_size");
+	set->idle_keepalive_msecs = config_get_time_msecs(config,
+						"imap_idle_keepalive");
 	message_parser_limits_read(config, &set->mail_limits);
+	/* RFC 9051 §5.4: at least 30 minutes after login */
+	if (set->idle_timeout_msecs < 30 * 60 * 1000)
+		set->idle_timeout_msecs = 30 * 60 * 1000;
+	if (set->idle_keepalive_msecs < 10 * 1000)
+		set->idle_keepalive_msecs = 10 * 1000;
+	if (set->max_append_size == 0)
+		set->max_append_size = 1;
 	if (set->max_line_length < 1024)
 		set->max_line_length = 1024;
 	if (set->max_bad_commands == 0)
@@ -83,7 +95,7 @@ send_login_ok(struct client *client, const char *tag)
 	/* RFC 9051 §6.2.3: the tagged OK of the login command, with the
 	   post-login capabilities. */
 	str_printfa(str, "%s OK [CAPABILITY %s] Logged in", tag,
-		    imap_capability_string);
+		    imap_capability_get(client->pool, client->set));
 	client_send_line(client, str_c(str));
 }
 
@@ -102,8 +114,9 @@ pre_input_decode(struct log_event *event)
 }
 
 static int
-run_session(struct config *config, struct log_event *event)
+run_session(struct config **_config, struct log_event *event)
 {
+	struct config *config = *_config;
 	struct imap_settings set;
 	struct mail_user *user;
 	struct client *client;
@@ -119,10 +132,20 @@ run_session(struct config *config, struct log_event *event)
 			 "NO [UNAVAILABLE] Mail storage unavailable.");
 		return 1;
 	}
+	if (mail_user_apply_settings(user, config) < 0)
+		e_warning(event, "Special-use folders: %s",
+			  mail_user_get_last_error(user, NULL));
+	/* Everything is read: the settings' memory is not kept for the
+	   session's lifetime (idle sessions should be small). */
+	config_free(_config);
 	pre = pre_input_decode(event);
 	client = client_create(IMAP_CLIENT_FD, user, event, &set,
 			       pre->data, pre->used);
 	buffer_free(&pre);
+	if (imap_quota_rule_parse(getenv("ROOST_USERDB_QUOTA_RULE"),
+				  &client->quota, &error) < 0)
+		e_error(event, "Invalid userdb quota_rule %s: %s (ignored)",
+			env_get("ROOST_USERDB_QUOTA_RULE"), error);
 	e_info(event, "Logged in");
 	send_login_ok(client, tag[0] != '\0' ? tag : "*");
 	client_input_process(client);
@@ -145,7 +168,7 @@ main(int argc, char *argv[])
 	config = process_init(argc, argv, "imap", &args);
 	ioloop = ioloop_create();
 	event = session_event_create();
-	ret = run_session(config, event);
+	ret = run_session(&config, event);
 	log_event_destroy(&event);
 	ioloop_destroy(&ioloop);
 	config_free(&config);

@@ -24,6 +24,9 @@ enum imap_parser_state {
 	IMAP_PARSER_STATE_LITERAL_CR,
 	IMAP_PARSER_STATE_LITERAL_LF,
 	IMAP_PARSER_STATE_LITERAL_DATA,
+	IMAP_PARSER_STATE_LITERAL8_OPEN,
+	IMAP_PARSER_STATE_LITERAL_SKIP,
+	IMAP_PARSER_STATE_LITERAL_STREAM,
 	IMAP_PARSER_STATE_EOL_LF,
 	IMAP_PARSER_STATE_SKIP_LINE,
 	IMAP_PARSER_STATE_DONE,
@@ -47,6 +50,8 @@ struct imap_parser {
 	enum imap_parser_state state;
 
 	const char *tag, *name;
+	/* tag and name survive imap_parser_literal_done() (heap) */
+	char *tag_buf, *name_buf;
 	struct imap_arg_level *levels;	/* [0..max_list_depth] */
 	unsigned int depth;
 	unsigned int arg_count;
@@ -59,6 +64,9 @@ struct imap_parser {
 	size_t command_size;
 	uoff_t literal_size, literal_left;
 	bool literal_overflow, literal_nonsync, literal_seen_digit;
+	bool literal8;
+	/* bytes of a refused {n+} to skip after the reset */
+	uoff_t skip_literal;
 	bool need_cont;
 	bool skip_pending;	/* rest of a bad line to skip after reset */
 	bool in_command;
@@ -106,6 +114,8 @@ imap_parser_create(struct istream *input,
 	parser->limits = *limits;
 	parser->pool = pool_create_arena("imap parser", 1024);
 	parser->token = str_create(system_pool, 128);
+	parser->tag_buf = xmalloc(limits->max_tag_length + 1);
+	parser->name_buf = xmalloc(limits->max_name_length + 1);
 	imap_parser_reset(parser);
 	return parser;
 }
@@ -120,6 +130,8 @@ imap_parser_destroy(struct imap_parser **_parser)
 	*_parser = NULL;
 	pool_destroy(&parser->pool);
 	str_free(&parser->token);
+	xfree(parser->tag_buf);
+	xfree(parser->name_buf);
 	xfree(parser);
 }
 
@@ -129,6 +141,19 @@ imap_parser_set_input(struct imap_parser *parser, struct istream *input)
 	parser->input = input;
 }
 
+/* Drop the arguments (not tag and name, which live in their own
+   buffers). */
+static void
+args_clear(struct imap_parser *parser)
+{
+	pool_clear(parser->pool);
+	parser->levels = p_malloc(parser->pool, sizeof(*parser->levels) *
+				  (parser->limits.max_list_depth + 1));
+	array_init(&parser->levels[0].args, parser->pool, 8);
+	parser->depth = 0;
+	parser->arg_count = 0;
+}
+
 void
 imap_parser_reset(struct imap_parser *parser)
 {
@@ -136,12 +161,7 @@ imap_parser_reset(struct imap_parser *parser)
 
 	if (fatal)
 		return;
-	pool_clear(parser->pool);
-	parser->levels = p_malloc(parser->pool, sizeof(*parser->levels) *
-				  (parser->limits.max_list_depth + 1));
-	array_init(&parser->levels[0].args, parser->pool, 8);
-	parser->depth = 0;
-	parser->arg_count = 0;
+	args_clear(parser);
 	parser->tag = parser->name = NULL;
 	str_clear(parser->token);
 	parser->list_just_opened = false;
@@ -150,11 +170,19 @@ imap_parser_reset(struct imap_parser *parser)
 	parser->literal_size = parser->literal_left = 0;
 	parser->literal_overflow = parser->literal_nonsync = false;
 	parser->literal_seen_digit = false;
+	parser->literal8 = false;
 	parser->need_cont = false;
 	parser->in_command = false;
 	parser->error = IMAP_PARSE_ERR_NONE;
 	parser->error_text = NULL;
-	if (parser->skip_pending) {
+	if (parser->skip_literal > 0) {
+		/* the refused {n+} data, then the rest of its line */
+		parser->literal_left = parser->skip_literal;
+		parser->skip_literal = 0;
+		parser->skip_pending = false;
+		parser->in_command = true;
+		parser->state = IMAP_PARSER_STATE_LITERAL_SKIP;
+	} else if (parser->skip_pending) {
 		parser->state = IMAP_PARSER_STATE_SKIP_LINE;
 		parser->skip_pending = false;
 	} else {
@@ -239,8 +267,9 @@ step_tag(struct imap_parser *parser, const unsigned char *data,
 				return parser_error(parser,
 					IMAP_PARSE_ERR_SYNTAX, "Missing tag");
 			(*pos)++;
-			parser->tag = p_strdup(parser->pool,
-					       str_c(parser->token));
+			memcpy(parser->tag_buf, parser->token->data,
+			       parser->token->len + 1);
+			parser->tag = parser->tag_buf;
 			str_clear(parser->token);
 			parser->state = IMAP_PARSER_STATE_NAME;
 			return STEP_CONTINUE;
@@ -270,8 +299,9 @@ step_name(struct imap_parser *parser, const unsigned char *data,
 				return parser_error(parser,
 					IMAP_PARSE_ERR_SYNTAX,
 					"Missing command name");
-			parser->name = p_strdup(parser->pool,
-						str_c(parser->token));
+			memcpy(parser->name_buf, parser->token->data,
+			       parser->token->len + 1);
+			parser->name = parser->name_buf;
 			str_clear(parser->token);
 			if (c == ' ') {
 				(*pos)++;
@@ -293,6 +323,29 @@ step_name(struct imap_parser *parser, const unsigned char *data,
 	return STEP_CONTINUE;
 }
 
+static void
+literal_init(struct imap_parser *parser, bool literal8)
+{
+	parser->literal_size = 0;
+	parser->literal_overflow = false;
+	parser->literal_nonsync = false;
+	parser->literal_seen_digit = false;
+	parser->literal8 = literal8;
+	parser->state = IMAP_PARSER_STATE_LITERAL_SIZE;
+}
+
+static int
+step_literal8_open(struct imap_parser *parser, const unsigned char *data,
+		   size_t size ATTR_UNUSED, size_t *pos)
+{
+	if (data[*pos] != '{')
+		return parser_error(parser, IMAP_PARSE_ERR_SYNTAX,
+				    "Invalid literal8");
+	(*pos)++;
+	literal_init(parser, true);
+	return STEP_CONTINUE;
+}
+
 static int
 step_arg_start(struct imap_parser *parser, const unsigned char *data,
 	       size_t size ATTR_UNUSED, size_t *pos)
@@ -304,13 +357,14 @@ step_arg_start(struct imap_parser *parser, const unsigned char *data,
 		(*pos)++;
 		parser->state = IMAP_PARSER_STATE_QUOTED;
 		return STEP_CONTINUE;
+	case '~':
+		/* literal8 (RFC 3516): "~{" */
+		(*pos)++;
+		parser->state = IMAP_PARSER_STATE_LITERAL8_OPEN;
+		return STEP_CONTINUE;
 	case '{':
 		(*pos)++;
-		parser->literal_size = 0;
-		parser->literal_overflow = false;
-		parser->literal_nonsync = false;
-		parser->literal_seen_digit = false;
-		parser->state = IMAP_PARSER_STATE_LITERAL_SIZE;
+		literal_init(parser, false);
 		return STEP_CONTINUE;
 	case '(':
 		(*pos)++;
@@ -533,6 +587,47 @@ step_literal_close(struct imap_parser *parser, const unsigned char *data,
 	return STEP_CONTINUE;
 }
 
+static bool
+literal_is_streamed(const struct imap_parser *parser)
+{
+	const char *cmd = parser->limits.stream_literal_command;
+
+	/* depth 1: APPEND's "UTF8 (~{n}...)" (RFC 6855 §4) */
+	return cmd != NULL && parser->depth <= 1 && parser->name != NULL &&
+		str_casecmp_ascii(parser->name, cmd) == 0;
+}
+
+/* Stop before the data of a streamed literal: the caller reads it. */
+static int
+literal_stream_begin(struct imap_parser *parser)
+{
+	struct imap_arg *arg;
+
+	if (parser->literal_overflow) {
+		if (parser->literal_nonsync)
+			return parser_error(parser,
+				IMAP_PARSE_ERR_NONSYNC_LITERAL_TOO_BIG,
+				"Non-synchronizing literal too big");
+		return parser_error(parser, IMAP_PARSE_ERR_LITERAL_TOO_BIG,
+				    "Literal too big");
+	}
+	if (!arg_count_ok(parser))
+		return parser_error(parser, IMAP_PARSE_ERR_TOO_MANY_ARGS,
+				    "Too many arguments");
+	/* Always at the top level, even inside "UTF8 (": the caller sees
+	   the open list as the args before it. */
+	arg = array_push(&parser->levels[0].args);
+	arg->type = IMAP_ARG_LITERAL_SIZE;
+	arg->str = "";
+	arg->literal_size = parser->literal_size;
+	arg->literal_sync = !parser->literal_nonsync;
+	arg->literal8 = parser->literal8;
+	arg = array_push(&parser->levels[0].args);
+	arg->type = IMAP_ARG_EOL;
+	parser->state = IMAP_PARSER_STATE_LITERAL_STREAM;
+	return STEP_DONE;
+}
+
 static int
 literal_begin(struct imap_parser *parser)
 {
@@ -544,7 +639,18 @@ literal_begin(struct imap_parser *parser)
 	bool too_big = parser->literal_overflow ||
 		parser->literal_size > room;
 
+	if (literal_is_streamed(parser))
+		return literal_stream_begin(parser);
 	if (parser->literal_nonsync) {
+		if (!parser->literal_overflow &&
+		    parser->literal_size <= limits->max_nonsync_literal_skip &&
+		    (too_big ||
+		     parser->literal_size > limits->max_nonsync_literal_size)) {
+			parser->skip_literal = parser->literal_size;
+			return parser_error(parser,
+				IMAP_PARSE_ERR_NONSYNC_LITERAL_SKIPPED,
+				"Literal too big");
+		}
 		if (too_big ||
 		    parser->literal_size > limits->max_nonsync_literal_size)
 			return parser_error(parser,
@@ -613,6 +719,22 @@ step_literal_data(struct imap_parser *parser, const unsigned char *data,
 }
 
 static int
+step_literal_skip(struct imap_parser *parser, const unsigned char *data,
+		  size_t size, size_t *pos)
+{
+	size_t avail = size - *pos;
+	size_t n = parser->literal_left < avail ?
+		(size_t)parser->literal_left : avail;
+
+	(void)data;
+	*pos += n;
+	parser->literal_left -= n;
+	if (parser->literal_left == 0)
+		parser->state = IMAP_PARSER_STATE_SKIP_LINE;
+	return STEP_CONTINUE;
+}
+
+static int
 step_skip_line(struct imap_parser *parser, const unsigned char *data,
 	       size_t size, size_t *pos)
 {
@@ -647,6 +769,8 @@ static parser_step_t *const parser_steps[] = {
 	[IMAP_PARSER_STATE_LITERAL_CR] = step_literal_cr,
 	[IMAP_PARSER_STATE_LITERAL_LF] = step_literal_cr,
 	[IMAP_PARSER_STATE_LITERAL_DATA] = step_literal_data,
+	[IMAP_PARSER_STATE_LITERAL8_OPEN] = step_literal8_open,
+	[IMAP_PARSER_STATE_LITERAL_SKIP] = step_literal_skip,
 	[IMAP_PARSER_STATE_EOL_LF] = step_eol_lf,
 	[IMAP_PARSER_STATE_SKIP_LINE] = step_skip_line,
 };
@@ -658,6 +782,8 @@ error_ends_line(struct imap_parser *parser, const unsigned char *data,
 {
 	if (parser->error == IMAP_PARSE_ERR_LITERAL_TOO_BIG)
 		return true;
+	if (parser->error == IMAP_PARSE_ERR_NONSYNC_LITERAL_SKIPPED)
+		return false;	/* the data and the rest of the line follow */
 	/* The offending byte is data[pos]; an LF there is consumed now so
 	   that the skip does not swallow the next command. */
 	return pos < size && data[pos] == '\n';
@@ -679,6 +805,8 @@ parse_buffer(struct imap_parser *parser, const unsigned char *data,
 		ret = parser_steps[state](parser, data, size, &pos);
 		if (state != IMAP_PARSER_STATE_SKIP_LINE)
 			parser->in_command = true;
+		if (state == IMAP_PARSER_STATE_LITERAL_SKIP)
+			continue;	/* counted by neither limit */
 		if (state != IMAP_PARSER_STATE_LITERAL_DATA)
 			parser->line_len += pos - start;
 		parser->command_size += pos - start;
@@ -709,7 +837,8 @@ imap_parser_parse(struct imap_parser *parser, const char **tag_r,
 
 	if (parser->state == IMAP_PARSER_STATE_ERROR)
 		return -1;
-	if (parser->state == IMAP_PARSER_STATE_DONE)
+	if (parser->state == IMAP_PARSER_STATE_DONE ||
+	    parser->state == IMAP_PARSER_STATE_LITERAL_STREAM)
 		goto done;
 	for (;;) {
 		data = i_stream_get_data(parser->input, &size);
@@ -729,6 +858,26 @@ done:
 	*name_r = parser->name;
 	*args_r = parser->levels[0].args.v;
 	return 1;
+}
+
+void
+imap_parser_literal_done(struct imap_parser *parser)
+{
+	unsigned int depth = parser->depth;
+
+	lib_assert(parser->state == IMAP_PARSER_STATE_LITERAL_STREAM);
+	/* The next arguments are a new segment: the previous ones (and
+	   their memory) go, so a long MULTIAPPEND costs constant memory. An
+	   open list stays open (empty) so that its ")" still parses. */
+	args_clear(parser);
+	for (parser->depth = 1; parser->depth <= depth; parser->depth++)
+		array_init(&parser->levels[parser->depth].args, parser->pool, 4);
+	parser->depth = depth;
+	parser->list_just_opened = false;
+	parser->list_just_closed = false;
+	parser->line_len = 0;
+	parser->command_size = 0;
+	parser->state = IMAP_PARSER_STATE_ARG_SEP;
 }
 
 bool

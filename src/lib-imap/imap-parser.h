@@ -46,8 +46,18 @@ struct imap_parser_limits {
 	   (recoverable). */
 	uoff_t max_literal_size;
 	/* {n+}: the client sends the data anyway, so larger ones are fatal
-	   (RFC 7888 §4: LITERAL- allows 4096). */
+	   (RFC 7888 §4: LITERAL- allows 4096)... */
 	uoff_t max_nonsync_literal_size;
+	/* ...unless they are at most this big (0: never): then the data is
+	   skipped and the error is recoverable (LITERAL+: the connection
+	   stays usable). */
+	uoff_t max_nonsync_literal_skip;
+	/* Command whose top-level literals are streamed (APPEND; NULL:
+	   none): the parser stops before the data and returns the
+	   arguments so far, the last one IMAP_ARG_LITERAL_SIZE. The caller
+	   reads the data from the istream itself (bounded by its own limit,
+	   not max_literal_size), then calls imap_parser_literal_done(). */
+	const char *stream_literal_command;
 };
 
 enum imap_arg_type {
@@ -57,6 +67,9 @@ enum imap_arg_type {
 	IMAP_ARG_LITERAL,
 	IMAP_ARG_LIST,
 	IMAP_ARG_EOL,		/* end of a list or of the arguments */
+	/* A streamed literal (stream_literal_command): literal_size bytes
+	   follow in the istream; always the last argument returned. */
+	IMAP_ARG_LITERAL_SIZE,
 };
 
 struct imap_arg {
@@ -68,6 +81,10 @@ struct imap_arg {
 	/* LIST: elements, terminated by an IMAP_ARG_EOL element. */
 	const struct imap_arg *list;
 	unsigned int list_count;
+	/* LITERAL_SIZE */
+	uoff_t literal_size;
+	bool literal_sync;	/* {n}: the client waits for "+" */
+	bool literal8;		/* ~{n} (RFC 3516): may hold NUL */
 };
 
 enum imap_parse_error {
@@ -77,6 +94,9 @@ enum imap_parse_error {
 	IMAP_PARSE_ERR_LIST_TOO_DEEP,		/* recoverable */
 	IMAP_PARSE_ERR_QUOTED_TOO_LONG,		/* recoverable */
 	IMAP_PARSE_ERR_LITERAL_TOO_BIG,		/* recoverable ({n}) */
+	/* {n+} over max_nonsync_literal_size but within the skip limit:
+	   its data is skipped after the reset (recoverable) */
+	IMAP_PARSE_ERR_NONSYNC_LITERAL_SKIPPED,
 	IMAP_PARSE_ERR_LINE_TOO_LONG,		/* fatal */
 	IMAP_PARSE_ERR_NONSYNC_LITERAL_TOO_BIG,	/* fatal */
 };
@@ -101,6 +121,14 @@ void imap_parser_set_input(struct imap_parser *parser, struct istream *input);
    imap_parser_get_error(); it stays -1 until imap_parser_reset(). */
 int imap_parser_parse(struct imap_parser *parser, const char **tag_r,
 		      const char **name_r, const struct imap_arg **args_r);
+
+/* After a 1 return whose last argument is IMAP_ARG_LITERAL_SIZE: the
+   caller consumed (or skipped) exactly literal_size bytes from the
+   istream. The next parse continues the same command and returns the
+   arguments after the literal (only IMAP_ARG_EOL at the end of the
+   command); tag and name stay valid. To refuse a {n} literal instead
+   (the client sends no data), call imap_parser_reset(). */
+void imap_parser_literal_done(struct imap_parser *parser);
 
 /* After a 0 return: true if the client waits for "+ OK" for a {n}
    literal. */

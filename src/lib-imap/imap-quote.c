@@ -19,8 +19,8 @@ is_quotable_char(unsigned char c)
 	return c != '\0' && c != '\r' && c != '\n' && c < 0x80;
 }
 
-enum imap_string_encoding
-imap_astring_encoding(const void *data, size_t size)
+static enum imap_string_encoding
+astring_encoding(const void *data, size_t size, bool utf8)
 {
 	const unsigned char *p = data;
 	bool atom = size > 0;
@@ -28,12 +28,18 @@ imap_astring_encoding(const void *data, size_t size)
 	if (size > IMAP_QUOTED_MAX_LENGTH)
 		return IMAP_STRING_LITERAL;
 	for (size_t i = 0; i < size; i++) {
-		if (!is_quotable_char(p[i]))
+		if (!is_quotable_char(p[i]) && !(utf8 && p[i] >= 0x80))
 			return IMAP_STRING_LITERAL;
 		if (!is_astring_char(p[i]))
 			atom = false;
 	}
 	return atom ? IMAP_STRING_ATOM : IMAP_STRING_QUOTED;
+}
+
+enum imap_string_encoding
+imap_astring_encoding(const void *data, size_t size)
+{
+	return astring_encoding(data, size, false);
 }
 
 static void
@@ -98,4 +104,12 @@ imap_append_nstring(struct str *dest, const char *str)
 		str_append(dest, "NIL");
 	else
 		imap_append_string(dest, str, strlen(str));
+}
+
+void
+imap_append_astring_utf8(struct str *dest, const char *str)
+{
+	size_t size = strlen(str);
+
+	append_encoded(dest, str, size, astring_encoding(str, size, true));
 }

@@ -23,6 +23,10 @@ enum imap_string_encoding imap_astring_encoding(const void *data,
    the string is not empty), else quoted, else a literal "{n}\r\n" + data
    (CR, LF, 8-bit bytes, or long). */
 void imap_append_astring(struct str *dest, const char *str);
+/* The same for a UTF-8 string sent to a client that enabled UTF-8
+   (RFC 6855 §3, IMAP4rev2): 8-bit bytes may be quoted. The caller
+   guarantees valid UTF-8. */
+void imap_append_astring_utf8(struct str *dest, const char *str);
 /* string: quoted or literal, never an atom. data may hold any byte but
    NUL (IMAP literals cannot carry NUL; the caller must not pass it). */
 void imap_append_string(struct str *dest, const void *data, size_t size);

@@ -30,10 +30,11 @@ void
 pop3_dotstuff_append(struct pop3_dotstuff *ds, const void *data, size_t size,
 		     struct str *dest)
 {
-	const unsigned char *p = data;
-	size_t start = 0;
+	const unsigned char *p = data, *nl;
+	size_t start = 0, i = 0;
 
-	for (size_t i = 0; i < size; i++) {
+	/* jump from line start to line start: only those bytes matter */
+	while (i < size) {
 		if (ds->at_line_start && p[i] == '.') {
 			/* copy up to and including this dot, then the dot
 			   again from the next run */
@@ -41,7 +42,13 @@ pop3_dotstuff_append(struct pop3_dotstuff *ds, const void *data, size_t size,
 			str_append_c(dest, '.');
 			start = i;
 		}
-		ds->at_line_start = p[i] == '\n';
+		nl = memchr(p + i, '\n', size - i);
+		if (nl == NULL) {
+			ds->at_line_start = false;
+			break;
+		}
+		i = (size_t)(nl - p) + 1;
+		ds->at_line_start = true;
 	}
 	str_append_n(dest, p + start, size - start);
 	if (size > 0)

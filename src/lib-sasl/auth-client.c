@@ -42,6 +42,9 @@ struct auth_client {
 
 	bool version_ok, ready, handshake_done, disconnected, destroyed;
 	ARRAY(char *) mechs;
+	/* MECH lines flagged "private" (APOP, the -PLUS SCRAMs): usable by
+	   this client, never advertised to its clients */
+	ARRAY(char *) private_mechs;
 	char cookie[AUTH_CLIENT_COOKIE_LEN + 1];
 
 	unsigned int next_id;
@@ -103,6 +106,7 @@ auth_client_create(int fd, pid_t my_pid)
 	client->line_pool = pool_create_arena("auth client line", 1024);
 	client->out_pool = pool_create_arena("auth client out", 1024);
 	array_init(&client->mechs, client->pool, 4);
+	array_init(&client->private_mechs, client->pool, 4);
 	client->requests = hash_table_create_direct(system_pool, 16);
 	net_set_nonblock(fd, true);
 	client->input = i_stream_create_fd(fd, AUTH_CLIENT_MAX_LINE_LENGTH,
@@ -218,14 +222,28 @@ auth_client_get_mechs(const struct auth_client *client,
 	return (const char *const *)client->mechs.v;
 }
 
-bool
-auth_client_has_mech(const struct auth_client *client, const char *mech)
+static bool
+mech_list_has(char *const *mechs, size_t count, const char *mech)
 {
-	for (size_t i = 0; i < client->mechs.count; i++) {
-		if (str_casecmp_ascii(client->mechs.v[i], mech) == 0)
+	for (size_t i = 0; i < count; i++) {
+		if (str_casecmp_ascii(mechs[i], mech) == 0)
 			return true;
 	}
 	return false;
+}
+
+bool
+auth_client_has_mech(const struct auth_client *client, const char *mech)
+{
+	return mech_list_has(client->mechs.v, client->mechs.count, mech);
+}
+
+bool
+auth_client_has_private_mech(const struct auth_client *client,
+			     const char *mech)
+{
+	return mech_list_has(client->private_mechs.v,
+			     client->private_mechs.count, mech);
 }
 
 unsigned int
@@ -445,11 +463,15 @@ handle_handshake(struct auth_client *client, const char *const *args)
 		return false;
 	} else if (strcmp(args[0], "MECH") == 0) {
 		if (args[1] == NULL ||
-		    client->mechs.count >= AUTH_CLIENT_MAX_MECHS)
+		    client->mechs.count + client->private_mechs.count >=
+		    AUTH_CLIENT_MAX_MECHS)
 			return false;
-		/* "private" mechanisms (the channel-bound -PLUS ones) are
-		   not for advertising to clients */
-		if (!auth_args_have(args + 2, "private"))
+		/* "private" mechanisms (APOP, the channel-bound -PLUS ones)
+		   are not for advertising to clients: kept apart */
+		if (auth_args_have(args + 2, "private"))
+			array_append(&client->private_mechs,
+				     p_strdup(client->pool, args[1]));
+		else
 			array_append(&client->mechs,
 				     p_strdup(client->pool, args[1]));
 	} else if (strcmp(args[0], "COOKIE") == 0) {

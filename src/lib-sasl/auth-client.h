@@ -56,7 +56,14 @@ void auth_client_set_disconnect_callback(struct auth_client *client,
 /* Hex cookie from the handshake, borrowed; NULL before the handshake
    finished (still returned after a disconnect). */
 const char *auth_client_get_cookie(const struct auth_client *client);
+/* Whether auth offers mech for advertising (case-insensitive; "private"
+   mechanisms are not included). */
 bool auth_client_has_mech(const struct auth_client *client, const char *mech);
+/* Whether auth offers mech flagged "private" in its MECH line (APOP, the
+   -PLUS SCRAMs): this client may use it, but must not list it to its own
+   clients as a SASL mechanism. Case-insensitive. */
+bool auth_client_has_private_mech(const struct auth_client *client,
+				  const char *mech);
 /* The mechanisms auth offers for advertising (without "private" ones),
    in auth's order; borrowed. */
 const char *const *auth_client_get_mechs(const struct auth_client *client,

@@ -22,7 +22,34 @@ struct mail_user {
 
 	enum mail_error error;
 	struct str *error_str;
+
+	/* special-use folder names (canonical), NULL if unset */
+	char *special_use[MAIL_SPECIAL_USE_COUNT];
+	bool special_use_autocreate;
 };
+
+#define MAILDIR_SUBSCRIPTIONS_FILE "subscriptions"
+#define MAILDIR_DOVECOT_KEYWORDS "dovecot-keywords"
+/* Dovecot's keyword letters 'a'..'z' */
+#define MAILDIR_MAX_KEYWORD_LETTERS 26
+/* Refuse to read larger subscriptions / keywords files. */
+#define MAILDIR_MAX_LIST_FILE_SIZE (4 * 1024 * 1024)
+/* Most mailboxes (folders) a user may have: list results are bounded. */
+#define MAILDIR_MAX_MAILBOXES 100000
+
+/* Dovecot's dovecot-keywords: letter index -> name. */
+struct maildir_keywords {
+	char *names[MAILDIR_MAX_KEYWORD_LETTERS];
+	unsigned int count;
+	/* identity of the file last read (to skip rereading) */
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	bool read;
+};
+
+/* Internal mailbox_open() flag: no scan and no view (STATUS). */
+#define MAILBOX_FLAG_NO_VIEW 0x1000
 
 /* One message of a view. */
 struct maildir_msg {
@@ -33,6 +60,8 @@ struct maildir_msg {
 	time_t received;
 	int tz_offset;
 	uoff_t vsize, psize;
+	uint64_t keywords;	/* index keyword bits */
+	uint64_t modseq;
 	char *base;		/* heap */
 	char *fname;		/* heap; NULL if not known */
 };
@@ -66,6 +95,14 @@ struct mailbox {
 	pool_t scan_pool;
 	struct hash_table *scan;
 	bool keep_scan;
+
+	struct maildir_keywords kw;
+	uint64_t highest_modseq;
+	/* new/ and cur/ mtimes before the last full scan, and whether they
+	   were old enough to be trusted: an unchanged, settled pair means no
+	   other program touched the folder and the scan can be skipped */
+	struct timespec scan_new_mtime, scan_cur_mtime;
+	bool scan_mtimes_valid;
 };
 
 /* mail-user.c */
@@ -123,6 +160,76 @@ void maildir_view_free_msgs(struct mailbox *box);
 /* Read dir_fd's dovecot-uidlist into map: 1 read, 0 none/unusable. */
 int maildir_uidlist_read(struct mailbox *box, pool_t pool,
 			 struct mail_index_uid_map *map_r);
+
+/* maildir-keywords.c */
+/* (Re)read dovecot-keywords if it changed. -1 on I/O error (logged). */
+int maildir_keywords_refresh(struct mailbox *box);
+void maildir_keywords_free(struct maildir_keywords *kw);
+/* Index keyword bits of a file name's lowercase letters. Letters without
+   a dovecot-keywords name are ignored. Names are defined in the index
+   (locked) when missing. */
+uint64_t maildir_keywords_from_fname(struct mailbox *box, const char *fname);
+/* Define every dovecot-keywords name in the (locked) index. */
+void maildir_keywords_define_all(struct mailbox *box);
+/* Mask of the index keyword bits that have a letter. */
+uint64_t maildir_keywords_letter_mask(struct mailbox *box);
+/* Letters (sorted, from pool) for index keyword bits; names without a
+   letter get one (dovecot-keywords rewritten, locked) while there are
+   free letters. Letters of old_fname (may be NULL) that have no name are
+   kept. -1 on a write error. */
+int maildir_keywords_to_letters(struct mailbox *box, uint64_t keywords,
+				const char *old_fname, pool_t pool,
+				const char **letters_r);
+
+/* Index keyword bits -> names / names -> bits (defining new ones). */
+int maildir_keywords_names_to_bits(struct mailbox *box,
+				   const char *const *names, uint64_t *bits_r);
+
+/* maildir-filename.c (keywords) */
+/* "<base>:2,<flag letters><keyword letters>", from pool. */
+const char *maildir_filename_set_flags_kw(pool_t pool, const char *base,
+					  uint32_t flags,
+					  const char *letters);
+
+/* Folder directory entry (".Foo.Bar") -> canonical mailbox name (from
+   pool), NULL if it is not a mailbox roost can represent. */
+const char *mail_user_folder_to_name(struct mail_user *user, pool_t pool,
+				     const char *dname);
+bool mail_user_name_is_valid(const char *name);
+
+/* mailbox-list.c */
+/* Per-user lock for list changes (create/delete/rename/subscribe):
+   flock on the root's "roost-list.lock". Returns the fd or -1. */
+int mail_user_list_lock(struct mail_user *user);
+void mail_user_list_unlock(int *fd);
+/* Read subscriptions (canonical names, from pool); missing file = none. */
+int mail_user_read_subscriptions(struct mail_user *user, pool_t pool,
+				 struct array_str *names_r);
+int mail_user_write_subscriptions(struct mail_user *user,
+				  const char *const *names, unsigned int count);
+/* Subscribed names old_canon and its children get the new_canon prefix. */
+int mail_user_subscriptions_rename(struct mail_user *user,
+				   const char *old_canon,
+				   const char *new_canon);
+
+/* maildir-mail.c */
+/* Make sure msg->fname is current: 1 ok, 0 expunged, -1 error. */
+int maildir_msg_ensure_fname(struct mailbox *box, struct maildir_msg *msg);
+int maildir_msg_dir_fd(const struct mailbox *box,
+		       const struct maildir_msg *msg);
+
+/* maildir-save.c */
+/* Write input (CRLF-normalized) to a new tmp/ file, fsynced, with
+   received as mtime. On error the tmp file is removed and the user error
+   set. */
+int maildir_save_tmp(struct mailbox *box, pool_t pool, struct istream *input,
+		     time_t received, const char **tmp_name_r,
+		     uoff_t *size_r);
+/* Apply a message's flags+keywords to a new file name under the index
+   lock; used by save and copy. */
+int maildir_save_assign_uid(struct mailbox *box, const char *base,
+			    const struct mail_index_record *tmpl,
+			    uint32_t *uid_r);
 
 /* maildir-util */
 /* Virtual (CRLF) size of an open file: its size plus the bare LFs. */

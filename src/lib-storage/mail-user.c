@@ -244,6 +244,10 @@ mail_user_destroy(struct mail_user **_user)
 		(void)close(user->root_fd);
 	log_event_destroy(&user->event);
 	str_free(&user->error_str);
+	for (unsigned int i = 0; i < MAIL_SPECIAL_USE_COUNT; i++) {
+		if (user->special_use[i] != NULL)
+			xfree(user->special_use[i]);
+	}
 	xfree(user->hostname);
 	xfree(user->username);
 	xfree(user->root);
@@ -266,8 +270,8 @@ component_is_valid(const char *comp, size_t len)
 
 /* Maildir++ maps the hierarchy separator to '.', so a '.' inside a name
    cannot be stored: such names are refused (doc/storage.md). */
-static bool
-name_is_valid(const char *name)
+bool
+mail_user_name_is_valid(const char *name)
 {
 	size_t len = strlen(name);
 	const char *comp = name;
@@ -296,7 +300,7 @@ mail_user_mailbox_dir(pool_t pool, const char *name, const char **canon_r,
 	struct str *canon, *dir;
 	int ret = 0;
 
-	if (!name_is_valid(name))
+	if (!mail_user_name_is_valid(name))
 		return -1;
 	canon = str_create(pool, 64);
 	if (str_begins_icase(name, "INBOX") &&
@@ -361,8 +365,9 @@ mail_user_create_mailbox(struct mail_user *user, const char *name)
 
 /* Folder directory entry -> mailbox name (from pool), NULL if it is not a
    mailbox roost can represent. */
-static const char *
-folder_to_name(struct mail_user *user, pool_t pool, const char *dname)
+const char *
+mail_user_folder_to_name(struct mail_user *user, pool_t pool,
+			 const char *dname)
 {
 	struct str *name;
 	struct stat st;
@@ -415,7 +420,8 @@ mail_user_list_mailboxes(struct mail_user *user, pool_t pool,
 	array_init(&names, pool, 16);
 	array_append(&names, p_strdup(pool, "INBOX"));
 	while ((d = readdir(dir)) != NULL) {
-		const char *name = folder_to_name(user, pool, d->d_name);
+		const char *name = mail_user_folder_to_name(user, pool,
+							    d->d_name);
 		if (name != NULL && strcmp(name, "INBOX") != 0)
 			array_append(&names, name);
 	}

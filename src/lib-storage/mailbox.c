@@ -126,7 +126,7 @@ mailbox_open(struct mail_user *user, const char *name,
 	}
 	pool_destroy(&pool);
 	box->index = mail_index_alloc(box->dir_fd, box->path, box->event);
-	if ((flags & MAILBOX_FLAG_SAVEONLY) == 0 &&
+	if ((flags & (MAILBOX_FLAG_SAVEONLY | MAILBOX_FLAG_NO_VIEW)) == 0 &&
 	    mailbox_sync(box, NULL, NULL) < 0) {
 		/* keep the error across close */
 		mailbox_close(&box);
@@ -154,6 +154,7 @@ mailbox_close(struct mailbox **_box)
 	maildir_view_free_msgs(box);
 	array_free(&box->msgs);
 	maildir_scan_free(box);
+	maildir_keywords_free(&box->kw);
 	mail_index_free(&box->index);
 	close_fd(&box->cur_fd);
 	close_fd(&box->new_fd);
@@ -267,6 +268,8 @@ mailbox_get_info(struct mailbox *box, uint32_t seq,
 	info_r->received_tz_offset = msg->tz_offset;
 	info_r->virtual_size = msg->vsize;
 	info_r->guid = msg->base;
+	info_r->modseq = msg->modseq;
+	info_r->keywords = msg->keywords;
 	return 0;
 }
 
@@ -295,4 +298,110 @@ mailbox_lookup_seq(const struct mailbox *box, uint32_t uid, uint32_t *seq_r)
 			hi = mid;
 	}
 	return 0;
+}
+
+uint64_t
+mailbox_get_highest_modseq(const struct mailbox *box)
+{
+	return box->highest_modseq;
+}
+
+void
+mailbox_get_status(struct mailbox *box, enum mailbox_status_items items,
+		   struct mailbox_status *status_r)
+{
+	memset(status_r, 0, sizeof(*status_r));
+	status_r->messages = (uint32_t)box->msgs.count;
+	status_r->recent = box->recent_count;
+	status_r->uidnext = box->uid_next;
+	status_r->uidvalidity = box->uid_validity;
+	status_r->highest_modseq = box->highest_modseq;
+	if ((items & (STATUS_UNSEEN | STATUS_DELETED | STATUS_SIZE)) == 0)
+		return;
+	for (size_t i = 0; i < box->msgs.count; i++) {
+		const struct maildir_msg *msg = &box->msgs.v[i];
+		if ((msg->flags & MAIL_SEEN) == 0)
+			status_r->unseen++;
+		if ((msg->flags & MAIL_DELETED) != 0)
+			status_r->deleted++;
+		status_r->size += msg->vsize;
+	}
+}
+
+/* Status from the (locked, synced) index. */
+static void
+index_status(struct mailbox *box, enum mailbox_status_items items,
+	     struct mailbox_status *status_r)
+{
+	const struct mail_index_header *hdr = mail_index_get_header(box->index);
+	const struct mail_index_record *recs;
+	unsigned int count;
+
+	memset(status_r, 0, sizeof(*status_r));
+	recs = mail_index_get_records(box->index, &count);
+	status_r->messages = count;
+	status_r->uidnext = hdr->next_uid;
+	status_r->uidvalidity = hdr->uid_validity;
+	status_r->highest_modseq = hdr->highest_modseq;
+	status_r->unseen = count - MIN(hdr->seen_count, count);
+	status_r->deleted = MIN(hdr->deleted_count, count);
+	if ((items & (STATUS_RECENT | STATUS_SIZE)) == 0)
+		return;
+	status_r->recent = count - mail_index_lookup_uid_ge(box->index,
+		hdr->first_recent_uid == 0 ? 1 : hdr->first_recent_uid);
+	if ((items & STATUS_SIZE) == 0)
+		return;
+	for (unsigned int i = 0; i < count; i++)
+		status_r->size += recs[i].virtual_size;
+}
+
+int
+mail_user_mailbox_status(struct mail_user *user, const char *name,
+			 enum mailbox_status_items items,
+			 struct mailbox_status *status_r)
+{
+	struct mailbox *box;
+	int ret = 0;
+
+	box = mailbox_open(user, name, MAILBOX_FLAG_READONLY |
+			   MAILBOX_FLAG_NO_VIEW);
+	if (box == NULL)
+		return -1;
+	if (maildir_index_begin(box, true) < 0)
+		ret = -1;
+	else {
+		index_status(box, items, status_r);
+		if (maildir_index_end(box) < 0)
+			ret = -1;
+	}
+	mailbox_close(&box);
+	return ret;
+}
+
+bool
+mail_range_contains(const struct mail_range *ranges, unsigned int count,
+		    uint32_t n)
+{
+	bool sorted = true;
+	unsigned int lo = 0, hi = count;
+
+	for (unsigned int i = 1; i < count && sorted; i++)
+		sorted = ranges[i - 1].last < ranges[i].first;
+	if (!sorted) {
+		for (unsigned int i = 0; i < count; i++) {
+			if (n >= ranges[i].first && n <= ranges[i].last)
+				return true;
+		}
+		return false;
+	}
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		if (n < ranges[mid].first)
+			hi = mid;
+		else if (n > ranges[mid].last)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
 }

@@ -85,6 +85,22 @@ maildir_filename_set_flags(pool_t pool, const char *base,
 	return str_c(str);
 }
 
+const char *
+maildir_filename_set_flags_kw(pool_t pool, const char *base, uint32_t flags,
+			      const char *letters)
+{
+	struct str *str = str_create(pool, strlen(base) + 40);
+
+	str_append(str, base);
+	str_append(str, ":2,");
+	for (unsigned int i = 0; i < N_ELEMENTS(flag_letters); i++) {
+		if ((flags & flag_letters[i].flag) != 0)
+			str_append_c(str, flag_letters[i].letter);
+	}
+	str_append(str, letters);
+	return str_c(str);
+}
+
 bool
 maildir_filename_get_size(const char *base, char key, uoff_t *size_r)
 {

@@ -184,9 +184,9 @@ save_link(struct save_ctx *ctx, const char *tmp_name, int dest_fd,
 	return 0;
 }
 
-static int
-save_assign_uid(struct mailbox *box, const char *base, uoff_t size,
-		time_t received, uint32_t flags, uint32_t *uid_r)
+int
+maildir_save_assign_uid(struct mailbox *box, const char *base,
+			const struct mail_index_record *tmpl, uint32_t *uid_r)
 {
 	struct mail_index_record rec;
 	unsigned int idx;
@@ -199,12 +199,8 @@ save_assign_uid(struct mailbox *box, const char *base, uoff_t size,
 		*uid_r = mail_index_get_records(box->index, &count)[idx].uid;
 		return maildir_index_end(box);
 	}
-	memset(&rec, 0, sizeof(rec));
+	rec = *tmpl;
 	rec.uid = mail_index_get_header(box->index)->next_uid;
-	rec.flags = flags;
-	rec.received_time = received;
-	rec.received_tz_offset = (int16_t)maildir_local_tz_offset(received);
-	rec.virtual_size = rec.physical_size = size;
 	rec.name = base;
 	if (mail_index_append(box->index, &rec) < 0) {
 		maildir_index_abort(box);
@@ -217,19 +213,88 @@ save_assign_uid(struct mailbox *box, const char *base, uoff_t size,
 }
 
 int
-mailbox_save(struct mailbox *box, struct istream *input,
-	     time_t received_date, enum mail_flags flags, uint32_t *uid_r)
+maildir_save_tmp(struct mailbox *box, pool_t pool, struct istream *input,
+		 time_t received, const char **tmp_name_r, uoff_t *size_r)
 {
 	struct save_ctx ctx;
-	const char *tmp_name, *base, *fname;
-	uint32_t stored_flags = flags & MAIL_FLAGS_MASK;
-	int dest_fd;
+	const char *tmp_name;
 
-	mail_user_clear_error(box->user);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.box = box;
 	ctx.fd = -1;
+	ctx.pool = pool;
+	tmp_name = maildir_filename_generate(box->user, pool);
+	if (save_tmp_file(&ctx, tmp_name, input, received) < 0) {
+		(void)unlinkat(box->tmp_fd, tmp_name, 0);
+		mail_user_set_internal_error(box->user, box->event, ctx.err,
+					     "Saving to %s failed: %s",
+					     box->path, ctx.error);
+		return -1;
+	}
+	*tmp_name_r = tmp_name;
+	*size_r = ctx.size;
+	return 0;
+}
+
+/* Define the keywords in the index and get their file name letters. */
+static int
+save_prepare_keywords(struct mailbox *box, const char *const *keywords,
+		      pool_t pool, uint64_t *bits_r, const char **letters_r)
+{
+	*bits_r = 0;
+	*letters_r = "";
+	if (keywords == NULL || keywords[0] == NULL)
+		return 0;
+	if (maildir_index_begin(box, false) < 0)
+		return -1;
+	if (maildir_keywords_names_to_bits(box, keywords, bits_r) < 0 ||
+	    maildir_keywords_to_letters(box, *bits_r, NULL, pool,
+					letters_r) < 0) {
+		maildir_index_abort(box);
+		return -1;
+	}
+	return maildir_index_end(box);
+}
+
+int
+mailbox_save(struct mailbox *box, struct istream *input,
+	     time_t received_date, enum mail_flags flags, uint32_t *uid_r)
+{
+	struct mail_save_params params;
+
+	memset(&params, 0, sizeof(params));
+	params.received_date = received_date;
+	params.flags = flags;
+	return mailbox_save_full(box, input, &params, uid_r);
+}
+
+int
+mailbox_save_full(struct mailbox *box, struct istream *input,
+		  const struct mail_save_params *params, uint32_t *uid_r)
+{
+	struct mail_index_record tmpl;
+	struct save_ctx ctx;
+	const char *tmp_name, *base, *fname, *letters;
+	uint32_t stored_flags = params->flags & MAIL_FLAGS_MASK;
+	time_t received_date = params->received_date;
+	int dest_fd;
+
+	mail_user_clear_error(box->user);
+	if ((box->flags & MAILBOX_FLAG_READONLY) != 0) {
+		mail_user_set_error(box->user, MAIL_ERROR_PERM,
+				    "Mailbox is read-only");
+		return -1;
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&tmpl, 0, sizeof(tmpl));
+	ctx.box = box;
+	ctx.fd = -1;
 	ctx.pool = pool_create_arena("maildir save", 512);
+	if (save_prepare_keywords(box, params->keywords, ctx.pool,
+				  &tmpl.keywords, &letters) < 0) {
+		pool_destroy(&ctx.pool);
+		return -1;
+	}
 	if (received_date <= 0)
 		received_date = time(NULL);
 	tmp_name = maildir_filename_generate(box->user, ctx.pool);
@@ -238,17 +303,24 @@ mailbox_save(struct mailbox *box, struct istream *input,
 	base = p_strdup_printf(ctx.pool, "%s,S=%llu,W=%llu", tmp_name,
 			       (unsigned long long)ctx.size,
 			       (unsigned long long)ctx.size);
-	dest_fd = stored_flags == 0 ? box->new_fd : box->cur_fd;
-	fname = stored_flags == 0 ? base :
-		maildir_filename_set_flags(ctx.pool, base, NULL, stored_flags);
+	dest_fd = stored_flags == 0 && letters[0] == '\0' ?
+		box->new_fd : box->cur_fd;
+	fname = dest_fd == box->new_fd ? base :
+		maildir_filename_set_flags_kw(ctx.pool, base, stored_flags,
+					      letters);
 	if (save_link(&ctx, tmp_name, dest_fd, fname) < 0)
 		goto fail_tmp;
 	if (unlinkat(box->tmp_fd, tmp_name, 0) < 0) {
 		e_warning(box->event, "unlink(%s/tmp/%s): %s", box->path,
 			  tmp_name, strerror(errno));
 	}
-	if (save_assign_uid(box, base, ctx.size, received_date, stored_flags,
-			    uid_r) < 0) {
+	tmpl.flags = stored_flags;
+	tmpl.received_time = received_date;
+	tmpl.received_tz_offset = (int16_t)(params->have_tz ?
+		params->received_tz_offset :
+		maildir_local_tz_offset(received_date));
+	tmpl.virtual_size = tmpl.physical_size = ctx.size;
+	if (maildir_save_assign_uid(box, base, &tmpl, uid_r) < 0) {
 		/* not durable in the index: take the mail back, the sender
 		   will retry */
 		(void)unlinkat(dest_fd, fname, 0);

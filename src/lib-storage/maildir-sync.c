@@ -186,6 +186,7 @@ reconcile_records(struct mailbox *box, bool apply)
 {
 	const struct mail_index_record *recs;
 	unsigned int count, missing = 0;
+	uint64_t kw_mask = maildir_keywords_letter_mask(box);
 
 	recs = mail_index_get_records(box->index, &count);
 	for (unsigned int i = count; i > 0; i--) {
@@ -202,10 +203,18 @@ reconcile_records(struct mailbox *box, bool apply)
 		if (!apply)
 			continue;
 		uint32_t flags = maildir_filename_flags(entry->fname);
+		uint64_t kw = (rec->keywords & ~kw_mask) |
+			maildir_keywords_from_fname(box, entry->fname);
+		uint32_t uid = rec->uid;
 		if ((rec->flags & MAIL_INDEX_FLAGS_MASK) != flags) {
-			mail_index_set_flags(box->index, rec->uid,
+			mail_index_set_flags(box->index, uid,
 				(rec->flags & ~MAIL_INDEX_FLAGS_MASK) | flags);
 		}
+		if (kw != rec->keywords) {
+			mail_index_update_keywords(box->index, uid, uid,
+				MAIL_INDEX_MODIFY_REPLACE, kw);
+		}
+		recs = mail_index_get_records(box->index, &count);
 	}
 	return missing;
 }
@@ -229,6 +238,7 @@ newcomer_stat(struct mailbox *box, struct newcomer *nc)
 	nc->rec.received_tz_offset =
 		(int16_t)maildir_local_tz_offset(st.st_mtime);
 	nc->rec.flags = maildir_filename_flags(e->fname);
+	nc->rec.keywords = maildir_keywords_from_fname(box, e->fname);
 	nc->rec.name = e->base;
 	if (maildir_filename_get_size(e->base, 'S', &psize) &&
 	    maildir_filename_get_size(e->base, 'W', &vsize) &&
@@ -321,6 +331,7 @@ sync_folder(struct mailbox *box, enum mail_index_read_result result)
 	struct hash_table *known = NULL;
 
 	memset(&map, 0, sizeof(map));
+	maildir_keywords_define_all(box);
 	if (scan_folder(box) < 0) {
 		pool_destroy(&pool);
 		return -1;
@@ -343,9 +354,54 @@ sync_folder(struct mailbox *box, enum mail_index_read_result result)
 	return 0;
 }
 
+static bool
+timespec_equal(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* Unchanged new/ and cur/ since a scan that saw settled directories: no
+   other program added, removed or renamed a file there, and roost's own
+   changes are all in the index. */
+static bool
+scan_unneeded(struct mailbox *box, struct timespec *new_r,
+	      struct timespec *cur_r)
+{
+	struct stat st_new, st_cur;
+
+	if (fstat(box->new_fd, &st_new) < 0 ||
+	    fstat(box->cur_fd, &st_cur) < 0) {
+		box->scan_mtimes_valid = false;
+		return false;
+	}
+	*new_r = st_new.st_mtim;
+	*cur_r = st_cur.st_mtim;
+	return box->scan_mtimes_valid &&
+		timespec_equal(new_r, &box->scan_new_mtime) &&
+		timespec_equal(cur_r, &box->scan_cur_mtime);
+}
+
+/* Directory mtimes have a coarse granularity: trust them only when they
+   are older than this, so a change in the same tick cannot hide. */
+#define SCAN_MTIME_SETTLE_SECS 2
+
+static void
+scan_remember(struct mailbox *box, const struct timespec *new_mtime,
+	      const struct timespec *cur_mtime)
+{
+	time_t now = time(NULL);
+
+	box->scan_new_mtime = *new_mtime;
+	box->scan_cur_mtime = *cur_mtime;
+	box->scan_mtimes_valid =
+		new_mtime->tv_sec + SCAN_MTIME_SETTLE_SECS < now &&
+		cur_mtime->tv_sec + SCAN_MTIME_SETTLE_SECS < now;
+}
+
 int
 maildir_index_begin(struct mailbox *box, bool full_sync)
 {
+	struct timespec new_mtime, cur_mtime;
 	enum mail_index_read_result result;
 	const char *error;
 
@@ -355,17 +411,25 @@ maildir_index_begin(struct mailbox *box, bool full_sync)
 		return -1;
 	}
 	result = mail_index_refresh(box->index);
-	if (result == MAIL_INDEX_READ_ERROR) {
+	if (result == MAIL_INDEX_READ_ERROR ||
+	    maildir_keywords_refresh(box) < 0) {
 		maildir_index_abort(box);
 		mail_user_set_internal_error(box->user, box->event, EIO,
 					     "Reading the index failed");
 		return -1;
 	}
-	if ((result != MAIL_INDEX_READ_OK || full_sync) &&
-	    sync_folder(box, result) < 0) {
+	if (result == MAIL_INDEX_READ_OK &&
+	    (!full_sync || scan_unneeded(box, &new_mtime, &cur_mtime)))
+		return 0;
+	if (full_sync && result != MAIL_INDEX_READ_OK)
+		(void)scan_unneeded(box, &new_mtime, &cur_mtime);
+	if (sync_folder(box, result) < 0) {
+		box->scan_mtimes_valid = false;
 		maildir_index_abort(box);
 		return -1;
 	}
+	if (full_sync)
+		scan_remember(box, &new_mtime, &cur_mtime);
 	return 0;
 }
 

@@ -70,6 +70,8 @@ view_add(struct mailbox *box, const struct mail_index_record *rec)
 	msg->tz_offset = rec->received_tz_offset;
 	msg->vsize = rec->virtual_size;
 	msg->psize = rec->physical_size;
+	msg->keywords = rec->keywords;
+	msg->modseq = rec->modseq;
 	msg->base = xstrdup(rec->name);
 	msg->recent = box->recent_from_uid != 0 &&
 		rec->uid >= box->recent_from_uid;
@@ -106,9 +108,12 @@ maildir_view_update(struct mailbox *box,
 		if (mail_index_lookup_uid(box->index, msg->uid, &idx) == 0)
 			continue;
 		view_set_fname(box, msg);
-		if (recs[idx].flags == msg->flags)
+		msg->modseq = recs[idx].modseq;
+		if (recs[idx].flags == msg->flags &&
+		    recs[idx].keywords == msg->keywords)
 			continue;
 		msg->flags = recs[idx].flags;
+		msg->keywords = recs[idx].keywords;
 		if (cb != NULL && cb->flags_changed != NULL)
 			cb->flags_changed((uint32_t)i + 1, context);
 	}
@@ -120,4 +125,5 @@ maildir_view_update(struct mailbox *box,
 	}
 	box->uid_validity = hdr->uid_validity;
 	box->uid_next = hdr->next_uid;
+	box->highest_modseq = hdr->highest_modseq;
 }

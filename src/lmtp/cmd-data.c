@@ -4,7 +4,8 @@
  * and spooled to an unlinked temp file as it arrives, never held in memory,
  * up to lmtp_max_message_size; after the final "." it is delivered to each
  * recipient (lmtp-delivery.c). A message over the limit is read to its end
- * and then refused with 552 per recipient (§4.5.3.1.10).
+ * and then refused with 552 per recipient (§4.5.3.1.10). The spool and the
+ * end of the message are shared with BDAT (cmd-bdat.c).
  */
 #include "lib.h"
 #include "lmtp-common.h"
@@ -41,6 +42,23 @@ spool_open(void)
 	return fd;
 }
 
+bool
+lmtp_spool_begin(struct lmtp_client *client)
+{
+	lib_assert(client->spool_fd < 0);
+	client->spool_fd = spool_open();
+	if (client->spool_fd < 0) {
+		e_error(client->event, "cannot create a spool file: %s",
+			strerror(errno));
+		return false;
+	}
+	client->data_size = 0;
+	client->data_too_big = false;
+	client->spool_failed = false;
+	lmtp_client_data_timeout_start(client);
+	return true;
+}
+
 void
 cmd_data(struct lmtp_client *client, const char *params)
 {
@@ -53,30 +71,32 @@ cmd_data(struct lmtp_client *client, const char *params)
 		lmtp_client_reply(client, 503, "5.5.1", "MAIL needed first");
 		return;
 	}
-	if (client->rcpts.count == 0) {
-		lmtp_client_reply(client, 554, "5.5.1", "No valid recipients");
+	if (client->chunking) {
+		/* RFC 3030 §2: DATA and BDAT never in one transaction */
+		lmtp_client_reply(client, 503, "5.5.1", "DATA not allowed "
+				  "after BDAT");
 		return;
 	}
-	client->spool_fd = spool_open();
-	if (client->spool_fd < 0) {
-		e_error(client->event, "cannot create a spool file: %s",
-			strerror(errno));
+	if (client->rcpts.count == 0) {
+		/* RFC 2033 §4.2: without a successful RCPT, DATA fails with
+		   503 */
+		lmtp_client_reply(client, 503, "5.5.1", "No valid recipients");
+		return;
+	}
+	if (!lmtp_spool_begin(client)) {
 		lmtp_client_reply(client, 451, "4.3.0", "Temporary internal "
 				  "error");
 		return;
 	}
 	client->state = LMTP_STATE_DATA;
-	client->data_size = 0;
-	client->data_too_big = false;
-	client->spool_failed = false;
 	smtp_data_decoder_init(&client->decoder);
 	lmtp_client_reply(client, 354, NULL, "OK, send the message ending "
 			  "with <CRLF>.<CRLF>");
 }
 
-static void
-spool_write(struct lmtp_client *client, const unsigned char *data,
-	    size_t size)
+void
+lmtp_spool_write(struct lmtp_client *client, const unsigned char *data,
+		 size_t size)
 {
 	if (client->data_too_big || client->spool_failed || size == 0)
 		return;
@@ -100,14 +120,16 @@ spool_write(struct lmtp_client *client, const unsigned char *data,
 	}
 }
 
-static void
-data_finished(struct lmtp_client *client)
+void
+lmtp_message_finished(struct lmtp_client *client)
 {
 	client->state = LMTP_STATE_COMMAND;
+	timeout_remove(&client->to_data);
 	for (size_t i = 0; i < client->rcpts.count; i++) {
 		const char *address = client->rcpts.v[i].address;
 
 		if (client->data_too_big) {
+			/* RFC 5321 §4.5.3.1.10, RFC 1870 §6.2 */
 			lmtp_client_reply(client, 552, "5.3.4", "<%s> Message "
 					  "too big for system", address);
 		} else if (client->spool_failed) {
@@ -135,8 +157,8 @@ lmtp_data_input(struct lmtp_client *client)
 		size = MIN(size, DATA_CHUNK_SIZE);
 		used = smtp_data_decode(&client->decoder, data, size, out,
 					&out_size, &end);
-		spool_write(client, out, out_size);
+		lmtp_spool_write(client, out, out_size);
 		i_stream_skip(client->input, used);
 	}
-	data_finished(client);
+	lmtp_message_finished(client);
 }

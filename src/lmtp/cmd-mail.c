@@ -1,23 +1,37 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * MAIL FROM (RFC 5321 §4.1.1.2) with SIZE (RFC 1870 §6) and BODY
- * (RFC 6152); other parameters are refused with 555 (§4.1.1.11).
+ * MAIL FROM (RFC 5321 §4.1.1.2) with SIZE (RFC 1870 §6), BODY=7BIT or
+ * 8BITMIME (RFC 6152) and SMTPUTF8 (RFC 6531 §3.4). BODY=BINARYMIME
+ * (RFC 3030 §3) is refused and not offered: the storage stores messages
+ * with CRLF line endings and would change binary content. Other
+ * parameters get 555 (§4.1.1.11).
  */
 #include "lib.h"
 #include "smtp-address.h"
+#include "smtp-params.h"
+#include "utf7.h"
 #include "lmtp-common.h"
 
 static bool
-mail_param_size_ok(struct lmtp_client *client, const struct smtp_param *param)
+mail_params_ok(struct lmtp_client *client, const struct smtp_path *path,
+	       struct smtp_mail_params *params)
 {
-	uint64_t size;
+	enum smtp_param_error code;
+	const char *error;
 
-	if (param->value == NULL || str_to_uint64(param->value, &size) < 0) {
-		lmtp_client_reply(client, 501, "5.5.4", "Invalid SIZE "
-				  "parameter");
+	if (smtp_mail_params_parse(path, params, &code, &error) < 0) {
+		if (code == SMTP_PARAM_ERR_UNSUPPORTED)
+			lmtp_client_reply(client, 555, "5.5.4", "%s", error);
+		else
+			lmtp_client_reply(client, 501, "5.5.4", "%s", error);
 		return false;
 	}
-	if (size > lmtp_set.max_message_size) {
+	if (params->body == SMTP_BODY_BINARYMIME) {
+		lmtp_client_reply(client, 555, "5.5.4", "BODY=BINARYMIME is "
+				  "not supported");
+		return false;
+	}
+	if (params->has_size && params->size > lmtp_set.max_message_size) {
 		lmtp_client_reply(client, 552, "5.3.4", "Message size exceeds "
 				  "fixed maximum message size");
 		return false;
@@ -25,28 +39,25 @@ mail_param_size_ok(struct lmtp_client *client, const struct smtp_param *param)
 	return true;
 }
 
-static bool
-mail_params_ok(struct lmtp_client *client, const struct smtp_path *path)
+/* RFC 6531 §3.4: a non-ASCII address needs the SMTPUTF8 parameter, and
+   UTF-8 must be well-formed. Replies and returns false if not. */
+bool
+lmtp_address_utf8_ok(struct lmtp_client *client,
+		     const struct smtp_address *addr, bool smtputf8)
 {
-	for (unsigned int i = 0; i < path->param_count; i++) {
-		const struct smtp_param *param = &path->params[i];
-
-		if (strcmp(param->keyword, "SIZE") == 0) {
-			if (!mail_param_size_ok(client, param))
-				return false;
-		} else if (strcmp(param->keyword, "BODY") == 0) {
-			if (param->value == NULL ||
-			    (str_casecmp_ascii(param->value, "7BIT") != 0 &&
-			     str_casecmp_ascii(param->value, "8BITMIME") != 0)) {
-				lmtp_client_reply(client, 501, "5.5.4",
-						  "Unsupported BODY value");
-				return false;
-			}
-		} else {
-			lmtp_client_reply(client, 555, "5.5.4", "Unsupported "
-					  "parameter %s", param->keyword);
-			return false;
-		}
+	if (smtp_address_is_ascii(addr))
+		return true;
+	if (!smtputf8) {
+		lmtp_client_reply(client, 553, "5.6.7", "Non-ASCII address "
+				  "requires SMTPUTF8");
+		return false;
+	}
+	if (!utf8_is_valid(addr->localpart, strlen(addr->localpart)) ||
+	    (addr->domain != NULL &&
+	     !utf8_is_valid(addr->domain, strlen(addr->domain)))) {
+		lmtp_client_reply(client, 553, "5.6.7", "Invalid UTF-8 in "
+				  "address");
+		return false;
 	}
 	return true;
 }
@@ -54,6 +65,7 @@ mail_params_ok(struct lmtp_client *client, const struct smtp_path *path)
 void
 cmd_mail(struct lmtp_client *client, const char *params)
 {
+	struct smtp_mail_params mail_params;
 	struct smtp_path path;
 	const char *error;
 
@@ -70,9 +82,13 @@ cmd_mail(struct lmtp_client *client, const char *params)
 		lmtp_client_reply(client, 501, "5.5.4", "%s", error);
 		return;
 	}
-	if (!mail_params_ok(client, &path))
+	if (!mail_params_ok(client, &path, &mail_params) ||
+	    !lmtp_address_utf8_ok(client, &path.address,
+				  mail_params.smtputf8))
 		return;
 	client->mail_from = smtp_address_encode(client->trans_pool,
 						&path.address);
+	client->smtputf8 = mail_params.smtputf8;
+	client->body_8bit = mail_params.body == SMTP_BODY_8BITMIME;
 	lmtp_client_reply(client, 250, "2.1.0", "OK");
 }

@@ -49,12 +49,41 @@ lmtp_client_transaction_reset(struct lmtp_client *client)
 				  strerror(errno));
 		client->spool_fd = -1;
 	}
+	timeout_remove(&client->to_data);
 	pool_clear(client->trans_pool);
 	client->mail_from = NULL;
+	client->smtputf8 = false;
+	client->body_8bit = false;
+	memset(&client->xforward, 0, sizeof(client->xforward));
+	client->xforward_cmds = 0;
 	array_init(&client->rcpts, client->trans_pool, 4);
 	client->data_size = 0;
 	client->data_too_big = false;
 	client->spool_failed = false;
+	client->chunking = false;
+	client->bdat_remaining = 0;
+	client->bdat_last = false;
+	client->bdat_error_code = 0;
+}
+
+static void
+client_data_timeout(struct lmtp_client *client)
+{
+	/* RFC 5321 §4.5.3.2.6 wants a long DATA timeout; ours bounds how
+	   long one message may take, so a client trickling bytes cannot
+	   hold the session (and its spool file) forever */
+	lmtp_client_reply(client, 421, "4.4.2", "%s Timeout while receiving "
+			  "the message, closing connection",
+			  lmtp_set.hostname);
+	lmtp_client_destroy(client, "data timeout");
+}
+
+void
+lmtp_client_data_timeout_start(struct lmtp_client *client)
+{
+	if (client->to_data == NULL)
+		client->to_data = timeout_add(lmtp_set.data_timeout_msecs,
+					      client_data_timeout, client);
 }
 
 /* Read input only while it can be processed: no lookup running and the
@@ -102,6 +131,10 @@ client_process_one(struct lmtp_client *client)
 	if (client->state == LMTP_STATE_DATA) {
 		lmtp_data_input(client);
 		return client->state != LMTP_STATE_DATA;
+	}
+	if (client->state == LMTP_STATE_BDAT) {
+		lmtp_bdat_input(client);
+		return client->state != LMTP_STATE_BDAT;
 	}
 	ret = smtp_command_parser_parse(client->parser, &name, &params);
 	if (ret == 0)
@@ -195,6 +228,12 @@ client_init_event(struct lmtp_client *client, const struct net_addr *remote)
 	if (!remote->is_unix) {
 		client->remote_ip = p_strdup(client->pool, remote->ip);
 		log_event_set_str(client->event, "remote", remote->ip);
+		client->trusted = net_ip_in_network_list(remote->ip,
+			(const char *const *)lmtp_set.trusted_networks);
+	} else {
+		/* the socket's mode and directory decide who connects;
+		   XCLIENT/XFORWARD only change what is logged */
+		client->trusted = true;
 	}
 	if (net_getsockname(client->fd, &local) == 0 && !local.is_unix)
 		log_event_set_str(client->event, "local", local.ip);
@@ -213,11 +252,14 @@ lmtp_client_create(int fd, const struct net_addr *remote)
 	client->pool = pool;
 	client->trans_pool = pool_create_arena("lmtp transaction", 1024);
 	client->cmd_pool = pool_create_arena("lmtp command", 1024);
+	client->xclient_pool = pool_create_arena("lmtp xclient", 256);
+	client->lhlo_name = str_create(pool, 64);
 	client->refcount = 1;
 	client->fd = fd;
 	client->spool_fd = -1;
-	client->input = i_stream_create_fd(fd, LMTP_MAX_LINE_LENGTH + 2,
-					   false);
+	/* command lines are bounded by the parser; message bytes are read
+	   in large pieces */
+	client->input = i_stream_create_fd(fd, LMTP_INPUT_BUFFER_SIZE, false);
 	client->output = o_stream_create_fd(fd, LMTP_OUTPUT_BUFFER_SIZE,
 					    false);
 	o_stream_set_flush_callback(client->output, client_output, client);
@@ -247,6 +289,7 @@ lmtp_client_destroy(struct lmtp_client *client, const char *reason)
 	io_remove(&client->io);
 	timeout_remove(&client->to_idle);
 	timeout_remove(&client->to_resume);
+	timeout_remove(&client->to_data);
 	/* the last replies (221, 421) go out if the socket takes them */
 	(void)o_stream_flush(client->output);
 	o_stream_unset_flush_callback(client->output);
@@ -285,6 +328,7 @@ lmtp_client_unref(struct lmtp_client **_client)
 	log_event_destroy(&client->event);
 	pool_destroy(&client->cmd_pool);
 	pool_destroy(&client->trans_pool);
+	pool_destroy(&client->xclient_pool);
 	pool_destroy(&client->pool);
 }
 

@@ -17,6 +17,9 @@ static const struct lmtp_command lmtp_commands[] = {
 	{ "NOOP", cmd_noop },
 	{ "QUIT", cmd_quit },
 	{ "VRFY", cmd_vrfy },
+	{ "BDAT", cmd_bdat },
+	{ "XCLIENT", cmd_xclient },
+	{ "XFORWARD", cmd_xforward },
 };
 
 void

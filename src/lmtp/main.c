@@ -79,7 +79,7 @@ drop_privileges(struct config *config)
 }
 
 static void
-settings_init(struct config *config)
+settings_init(struct config *config, pool_t settings_pool)
 {
 	lmtp_set.max_message_size = config_get_size(config,
 						    "lmtp_max_message_size");
@@ -89,6 +89,23 @@ settings_init(struct config *config)
 	lmtp_set.mail_location = config_get(config, "mail_location");
 	lmtp_set.base_dir = config_get(config, "base_dir");
 	lmtp_set.hostname = config_get(config, "lmtp_hostname");
+	lmtp_set.data_timeout_msecs = config_get_time_msecs(config,
+						"lmtp_data_timeout");
+	lmtp_set.max_hops = config_get_uint(config, "lmtp_max_hops");
+	lmtp_set.recipient_delimiter = config_get(config,
+						  "recipient_delimiter");
+	lmtp_set.trusted_networks = config_get_list(config,
+		"lmtp_trusted_networks", settings_pool);
+	lmtp_set.vrfy_enabled = config_get_bool(config, "lmtp_vrfy_enabled");
+	lmtp_set.single_copy = config_get_bool(config, "lmtp_single_copy");
+	lmtp_set.add_received_header = config_get_bool(config,
+		"lmtp_add_received_header");
+	lmtp_set.save_to_detail_mailbox = config_get_bool(config,
+		"lmtp_save_to_detail_mailbox");
+	lmtp_set.rcpt_check_quota = config_get_bool(config,
+						    "lmtp_rcpt_check_quota");
+	lmtp_set.quota_full_tempfail = config_get_bool(config,
+						       "quota_full_tempfail");
 	if (*lmtp_set.hostname == '\0') {
 		if (gethostname(hostname_buf, sizeof(hostname_buf) - 1) < 0 ||
 		    hostname_buf[0] == '\0')
@@ -99,6 +116,8 @@ settings_init(struct config *config)
 		i_fatal("lmtp_max_recipients must be at least 1");
 	if (lmtp_set.timeout_msecs == 0)
 		i_fatal("lmtp_timeout must not be 0");
+	if (lmtp_set.data_timeout_msecs == 0)
+		i_fatal("lmtp_data_timeout must not be 0");
 }
 
 static unsigned int
@@ -122,11 +141,12 @@ main(int argc, char *argv[])
 {
 	struct process_args args;
 	struct config *config = process_init(argc, argv, "lmtp", &args);
+	pool_t settings_pool = pool_create_arena("lmtp settings", 512);
 	struct ioloop *ioloop;
 	unsigned int count;
 	char auth_path[PATH_MAX];
 
-	settings_init(config);
+	settings_init(config, settings_pool);
 	if ((size_t)snprintf(auth_path, sizeof(auth_path), "%s/auth-master",
 			     lmtp_set.base_dir) >= sizeof(auth_path))
 		i_fatal("base_dir is too long");
@@ -150,7 +170,9 @@ main(int argc, char *argv[])
 	}
 	lmtp_clients_destroy_all();
 	auth_master_conn_destroy(&lmtp_auth_master);
+	lmtp_rcpt_lookups_free_pending();
 	ioloop_destroy(&ioloop);
 	config_free(&config);
+	pool_destroy(&settings_pool);
 	return 0;
 }

@@ -27,9 +27,11 @@ imap_login_capability_string(void)
 	unsigned int count;
 
 	/* Only what this server really implements (no STARTTLS before
-	   TLS exists; no IMAP4rev2 before ENABLE and the rev2 command set;
-	   LITERAL- is what the parser does for {n+}). */
-	str_append(str, "IMAP4rev1 LITERAL- SASL-IR ID");
+	   TLS exists). LITERAL- is what this parser does for {n+} (the
+	   post-login list has LITERAL+); ENABLE and IDLE are listed so that
+	   clients that keep the pre-login list (Python's imaplib) use them
+	   after login; the full list comes with the login's tagged OK. */
+	str_append(str, "IMAP4rev1 IMAP4rev2 LITERAL- SASL-IR ID ENABLE IDLE");
 	mechs = login_auth_get_mechs(&count);
 	for (unsigned int i = 0; i < count; i++) {
 		if (str_len(str) + strlen(mechs[i]) + 7 >= sizeof(caps))

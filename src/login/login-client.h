@@ -23,6 +23,7 @@ struct login_settings {
 	unsigned int max_bad_commands;	/* login_max_bad_commands */
 	unsigned int timeout_msecs;	/* login_timeout: total deadline */
 	unsigned int max_connections;	/* login_max_connections */
+	bool pop3_enable_apop;		/* pop3_enable_apop */
 };
 
 /* The protocol front end (imap-login.c, pop3-login.c). */

@@ -181,6 +181,7 @@ settings_read(const struct config *config, const char *proto)
 	settings.timeout_msecs = config_get_time_msecs(config, "login_timeout");
 	settings.max_connections =
 		config_get_uint(config, "login_max_connections");
+	settings.pop3_enable_apop = config_get_bool(config, "pop3_enable_apop");
 	if (settings.max_line_length < 512)
 		settings.max_line_length = 512;
 	if (settings.max_bad_commands == 0)

@@ -2,8 +2,9 @@
 /*
  * AUTH (RFC 5034): "AUTH mechanism [initial-response]" ("=" is an empty
  * initial response); challenges go out as "+ base64" and "*" from the
- * client cancels (pop3-login.c). A bare "AUTH" lists the mechanisms, as
- * many clients expect (RFC 1734 style).
+ * client cancels (pop3-login.c). Every mechanism roost-auth offers to
+ * clients is accepted (the "private" ones are not offered). A bare "AUTH"
+ * lists the mechanisms, as many clients expect (RFC 1734 style).
  */
 #include "lib.h"
 #include "login-client.h"
@@ -30,6 +31,7 @@ pop3_login_cmd_auth(struct pop3_login_client *pc, char *args,
 		    const char **bad_r)
 {
 	struct login_client *client = pc->client;
+	unsigned int count;
 	char *ir;
 
 	if (args == NULL) {
@@ -47,14 +49,15 @@ pop3_login_cmd_auth(struct pop3_login_client *pc, char *args,
 			ir[0] = '\0';
 	}
 	str_ucase_ascii(args);
-	if (strcmp(args, "PLAIN") != 0 && strcmp(args, "LOGIN") != 0) {
-		*bad_r = "Unsupported authentication mechanism.";
-		return false;
-	}
-	if (!login_auth_has_mech(args)) {
+	if (login_auth_get_mechs(&count) == NULL || count == 0) {
 		login_client_send(client, "-ERR [SYS/TEMP] Authentication "
 				  "service unavailable.\r\n");
 		return true;
+	}
+	/* any mechanism roost-auth offers (and the login lists in CAPA) */
+	if (!login_auth_has_mech(args)) {
+		*bad_r = "Unsupported authentication mechanism.";
+		return false;
 	}
 	login_auth_begin(client, args, ir);
 	if (ir != NULL)

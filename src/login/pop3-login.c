@@ -6,6 +6,14 @@
 #include "login-client.h"
 #include "login-auth.h"
 #include "pop3-login.h"
+#include "pop3-login-apop.h"
+
+/* The protocol state plus the APOP timestamp of the greeting (kept here,
+   not in struct pop3_login_client, so that APOP stays in its own files). */
+struct pop3_login_conn {
+	struct pop3_login_client pc;
+	const char *apop_timestamp;	/* NULL: APOP not offered */
+};
 
 static const struct pop3_login_command pop3_login_commands[] = {
 	{ "CAPA", pop3_login_cmd_capa },
@@ -13,17 +21,39 @@ static const struct pop3_login_command pop3_login_commands[] = {
 	{ "PASS", pop3_login_cmd_pass },
 	{ "AUTH", pop3_login_cmd_auth },
 	{ "QUIT", pop3_login_cmd_quit },
+	{ "UTF8", pop3_login_cmd_utf8 },
+	{ "APOP", pop3_login_cmd_apop },
 };
+
+const char *
+pop3_login_get_apop_timestamp(const struct pop3_login_client *pc)
+{
+	const struct pop3_login_conn *conn = (const void *)
+		((const char *)pc - offsetof(struct pop3_login_conn, pc));
+
+	return conn->apop_timestamp;
+}
 
 static void
 pop3_login_create(struct login_client *client)
 {
-	struct pop3_login_client *pc = p_malloc(client->pool, sizeof(*pc));
+	struct pop3_login_conn *conn = p_malloc(client->pool, sizeof(*conn));
+	struct pop3_login_client *pc = &conn->pc;
+	struct str *greeting = str_create(client->pool, 128);
 
 	pc->client = client;
 	pc->secure_pool = pool_create_secure("pop3 login user", 256);
 	client->proto_context = pc;
-	login_client_send(client, "+OK roost ready.\r\n");
+	str_append(greeting, "+OK roost ready.");
+	/* RFC 1939 §7: a server that supports APOP puts a timestamp, new
+	   for each connection, in its greeting */
+	if (pop3_login_apop_is_enabled()) {
+		conn->apop_timestamp =
+			pop3_login_apop_timestamp_create(client->pool);
+		str_printfa(greeting, " %s", conn->apop_timestamp);
+	}
+	str_append(greeting, "\r\n");
+	login_client_send(client, str_c(greeting));
 }
 
 static void

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The POP3 pre-login front end (RFC 1939, RFC 2449 CAPA, RFC 5034 AUTH):
- * CAPA, USER, PASS, AUTH, QUIT (one file each: pop3-login-cmd-*.c);
+ * CAPA, USER, PASS, AUTH, UTF8, QUIT (one file each: pop3-login-cmd-*.c);
  * anything else is -ERR before login. USER+PASS become a PLAIN request.
  */
 #ifndef ROOST_POP3_LOGIN_H
@@ -18,6 +18,7 @@ struct pop3_login_client {
 	pool_t secure_pool;	/* the USER name */
 	char *user;
 	bool quit;
+	bool utf8;	/* RFC 6856 UTF8 given */
 };
 
 /* true if the command was valid (it sent its replies); false: *bad_r is
@@ -38,5 +39,6 @@ pop3_login_command_func_t pop3_login_cmd_user;
 pop3_login_command_func_t pop3_login_cmd_pass;
 pop3_login_command_func_t pop3_login_cmd_auth;
 pop3_login_command_func_t pop3_login_cmd_quit;
+pop3_login_command_func_t pop3_login_cmd_utf8;
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* DELE msg (RFC 1939 §5): only a mark; QUIT expunges (cmd-quit.c). */
+/* DELE msg (RFC 1939 §5): only a mark; QUIT removes (pop3-maildrop.c). */
 #include "lib.h"
 #include "pop3-common.h"
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* LIST [msg] (RFC 1939 §5): sizes are the CRLF (virtual) sizes. */
+/* LIST [msg] (RFC 1939 §5): sizes are the CRLF (virtual) sizes, exactly
+   the bytes RETR sends before dot-stuffing. */
 #include "lib.h"
 #include "pop3-common.h"
 
@@ -15,18 +16,10 @@ cmd_list(struct pop3_client *client, const struct pop3_command *cmd)
 			(unsigned long long)client->msgs[seq - 1].size));
 		return;
 	}
-	pop3_client_ok(client, pop3_client_fmt(client, "%u messages:",
-		client->count - client->deleted_count));
-	/* a bounded line each; the output buffer absorbs them (a maildrop
-	   of 100k messages is ~2 MB of listing) */
-	for (seq = 1; seq <= client->count; seq++) {
-		if (client->msgs[seq - 1].deleted)
-			continue;
-		pop3_client_send_line(client, pop3_client_fmt(client,
-			"%u %llu", seq,
-			(unsigned long long)client->msgs[seq - 1].size));
-		if (seq % 1024 == 0)
-			pool_clear(client->cmd_pool);
-	}
-	pop3_client_send_line(client, ".");
+	pop3_client_ok(client, pop3_client_fmt(client,
+		"%u messages (%llu octets)",
+		client->count - client->deleted_count,
+		(unsigned long long)(client->total_size -
+				     client->deleted_size)));
+	pop3_send_listing(client, POP3_SEND_LIST);
 }

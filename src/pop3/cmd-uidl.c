@@ -1,36 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * UIDL [msg] (RFC 1939 §7) in Dovecot's default format %08Xu%08Xv: the
- * IMAP UID and the UIDVALIDITY as 8 upper-case hex digits each, so that
- * clients moving from Dovecot do not download everything again.
+ * UIDL [msg] (RFC 1939 §7) in the pop3_uidl_format (pop3-uidl.h; default
+ * Dovecot's %08Xu%08Xv), so that clients moving from Dovecot do not
+ * download everything again (doc/migration.md).
  */
 #include "lib.h"
 #include "pop3-common.h"
 
-static const char *
-uidl_format(struct pop3_client *client, uint32_t seq)
-{
-	return pop3_client_fmt(client, "%u %08X%08X", seq,
-			       client->msgs[seq - 1].uid, client->uidvalidity);
-}
-
 void
 cmd_uidl(struct pop3_client *client, const struct pop3_command *cmd)
 {
+	struct str *line;
 	uint32_t seq;
 
 	if (cmd->arg_count > 0) {
-		if (pop3_client_get_msg(client, cmd->args[0], &seq))
-			pop3_client_ok(client, uidl_format(client, seq));
+		if (!pop3_client_get_msg(client, cmd->args[0], &seq))
+			return;
+		line = str_create(client->cmd_pool, 128);
+		str_printfa(line, "%u ", seq);
+		if (pop3_maildrop_uidl(client, seq, line) < 0) {
+			pop3_client_err(client, "[SYS/TEMP] Internal error "
+					"reading the message.");
+			return;
+		}
+		pop3_client_ok(client, str_c(line));
 		return;
 	}
 	pop3_client_ok(client, NULL);
-	for (seq = 1; seq <= client->count; seq++) {
-		if (client->msgs[seq - 1].deleted)
-			continue;
-		pop3_client_send_line(client, uidl_format(client, seq));
-		if (seq % 1024 == 0)
-			pool_clear(client->cmd_pool);
-	}
-	pop3_client_send_line(client, ".");
+	pop3_send_listing(client, POP3_SEND_UIDL);
 }

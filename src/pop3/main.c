@@ -2,8 +2,10 @@
 /*
  * roost-pop3: one logged-in POP3 session. The master starts it per login,
  * already as the user, with the client at fd 3 and the login state in the
- * ROOST_* environment (doc/protocols.md). It opens INBOX, sends
- * "+OK Logged in." and serves the TRANSACTION state.
+ * ROOST_* environment (doc/protocols.md). It takes the session lock,
+ * opens INBOX, sends "+OK Logged in." and serves the TRANSACTION state;
+ * or it answers -ERR [IN-USE], [LOGIN-DELAY], [SYS/TEMP] or [SYS/PERM]
+ * to the client's PASS/AUTH and ends.
  */
 #include "lib.h"
 #include "base64.h"
@@ -44,29 +46,6 @@ client_init_event(struct pop3_client *client)
 	log_event_set_str(client->event, "proto", "pop3");
 }
 
-/* The maildrop snapshot (RFC 1939 §5): numbers and sizes for the session. */
-static int
-client_open_mailbox(struct pop3_client *client)
-{
-	struct mail_info info;
-
-	client->box = mailbox_open(client->user, "INBOX",
-				   MAILBOX_FLAG_AUTOCREATE);
-	if (client->box == NULL)
-		return -1;
-	client->uidvalidity = mailbox_get_uidvalidity(client->box);
-	client->count = mailbox_get_count(client->box);
-	client->msgs = xcalloc(client->count + 1, sizeof(*client->msgs));
-	for (uint32_t seq = 1; seq <= client->count; seq++) {
-		if (mailbox_get_info(client->box, seq, &info) < 0)
-			return -1;
-		client->msgs[seq - 1].uid = info.uid;
-		client->msgs[seq - 1].size = info.virtual_size;
-		client->total_size += info.virtual_size;
-	}
-	return 0;
-}
-
 static int
 client_open_user(struct pop3_client *client)
 {
@@ -80,12 +59,26 @@ client_open_user(struct pop3_client *client)
 			error);
 		return -1;
 	}
-	if (client_open_mailbox(client) < 0) {
-		e_error(client->event, "cannot open INBOX: %s",
-			mail_user_get_last_error(client->user, NULL));
-		return -1;
-	}
 	return 0;
+}
+
+/* Before the session started: answer the PASS/AUTH with -ERR, end. */
+static void
+client_fail(struct pop3_client *client, const char *text)
+{
+	pop3_client_err(client, text);
+	client->failed = true;
+	ioloop_stop(current_ioloop);
+}
+
+static void
+client_close_early(struct pop3_client *client)
+{
+	if (o_stream_finish(client->output) < 0)
+		e_debug(client->event, "client gone before the reply");
+	o_stream_destroy(&client->output);
+	if (close(client->fd) < 0)
+		e_debug(client->event, "close() failed: %s", strerror(errno));
 }
 
 /* An istream over the decoded ROOST_CLIENT_INPUT, NULL if empty. */
@@ -105,25 +98,68 @@ initial_input_create(struct pop3_client *client, struct buffer *buf)
 	return i_stream_create_from_data(buf->data, buf->used);
 }
 
+/* The login reply, then the TRANSACTION state. */
 static void
-client_run(struct pop3_client *client, int fd, struct config *config)
+client_start(struct pop3_client *client)
 {
 	struct buffer *buf = buffer_create(system_pool, 256,
 					   POP3_MAX_CLIENT_INPUT);
-	struct istream *initial = initial_input_create(client, buf);
+	struct istream *initial;
 
+	if (pop3_maildrop_open(client) < 0) {
+		e_error(client->event, "cannot open INBOX: %s",
+			mail_user_get_last_error(client->user, NULL));
+		client_fail(client, "[SYS/TEMP] Cannot open the mailbox.");
+		buffer_free(&buf);
+		return;
+	}
 	e_info(client->event, "Logged in messages=%u size=%llu",
 	       client->count, (unsigned long long)client->total_size);
-	pop3_client_ok(client, "Logged in.");
+	pop3_client_ok(client, pop3_client_fmt(client,
+		"Logged in, %u messages (%llu octets).", client->count,
+		(unsigned long long)client->total_size));
 	pool_clear(client->cmd_pool);
-	pop3_client_init(client, fd, initial,
-			 config_get_time_msecs(config, "pop3_idle_timeout"));
+	initial = initial_input_create(client, buf);
+	pop3_client_init(client, client->fd, initial);
 	if (initial != NULL)
 		i_stream_unref(&initial);
-	if (!client->disconnected)
-		ioloop_run(current_ioloop);
-	pop3_client_deinit(client);
+	client->started = true;
 	buffer_free(&buf);
+}
+
+/* The session lock (and LOGIN-DELAY) first: the snapshot must not be
+   taken while another session may still expunge. */
+static void
+client_lock(struct pop3_client *client)
+{
+	bool login_delay;
+	int ret;
+
+	timeout_remove(&client->to_lock);
+	ret = pop3_lock_try(client, env_get("ROOST_MAIL"), &login_delay);
+	pool_clear(client->cmd_pool);
+	if (ret == 0 && client->lock_waited_msecs < POP3_LOCK_WAIT_MSECS) {
+		/* the other session may be finishing its QUIT */
+		client->lock_waited_msecs += POP3_LOCK_RETRY_MSECS;
+		client->to_lock = timeout_add(POP3_LOCK_RETRY_MSECS,
+					      client_lock, client);
+		return;
+	}
+	if (ret == 0) {
+		e_info(client->event, "Login refused: another POP3 session "
+		       "holds the maildrop");
+		client_fail(client, "[IN-USE] Mailbox is locked by another "
+			    "POP3 session.");
+	} else if (ret < 0) {
+		client_fail(client, "[SYS/TEMP] Cannot lock the mailbox.");
+	} else if (login_delay) {
+		e_info(client->event, "Login refused: pop3_login_delay");
+		client_fail(client, pop3_client_fmt(client,
+			"[LOGIN-DELAY] Wait %u seconds between logins.",
+			client->set->login_delay_secs));
+	} else {
+		client_start(client);
+	}
 }
 
 int
@@ -131,33 +167,49 @@ main(int argc, char *argv[])
 {
 	struct process_args args;
 	struct config *config = process_init(argc, argv, "pop3", &args);
+	struct pop3_settings *set;
 	struct pop3_client client;
 	struct ioloop *ioloop;
-	int fd;
+	const char *error;
 
 	memset(&client, 0, sizeof(client));
-	if (process_get_fds("client", &fd, 1) != 1)
+	client.lock_fd = -1;
+	if (process_get_fds("client", &client.fd, 1) != 1)
 		i_fatal("no client connection passed (ROOST_FDS)");
 	ioloop = ioloop_create();
-	net_set_nonblock(fd, true);
+	net_set_nonblock(client.fd, true);
 	client.cmd_pool = pool_create_arena("pop3 command", 4096);
 	client_init_event(&client);
 	/* the output exists before the mailbox, for the -ERR */
-	client.output = o_stream_create_fd(fd, POP3_OUTPUT_BUFFER_SIZE, false);
-	if (client_open_user(&client) < 0) {
-		pop3_client_err(&client, "[SYS/TEMP] Cannot open the mailbox.");
-		if (o_stream_finish(client.output) < 0)
-			e_debug(client.event, "client gone before -ERR");
-		o_stream_destroy(&client.output);
-		(void)close(fd);
+	client.output = o_stream_create_fd(client.fd, POP3_OUTPUT_BUFFER_SIZE,
+					   false);
+	set = pop3_settings_read(config, &error);
+	client.set = set;
+	if (set == NULL) {
+		e_error(client.event, "invalid settings: %s", error);
+		client_fail(&client, "[SYS/PERM] Server misconfigured.");
+	} else if (client_open_user(&client) < 0) {
+		client_fail(&client, "[SYS/TEMP] Cannot open the mailbox.");
 	} else {
-		client_run(&client, fd, config);
+		client_lock(&client);
+		/* pipelined input may have ended the session already */
+		if (!client.failed && !client.disconnected)
+			ioloop_run(ioloop);
 	}
+	if (client.started)
+		pop3_client_deinit(&client);
+	else
+		client_close_early(&client);
+	timeout_remove(&client.to_lock);
+	pop3_lock_release(&client);
 	mailbox_close(&client.box);
 	mail_user_destroy(&client.user);
 	free(client.msgs);
+	free(client.md5_hex);
+	free(client.md5_done);
 	log_event_destroy(&client.event);
 	pool_destroy(&client.cmd_pool);
+	pop3_settings_free(&set);
 	ioloop_destroy(&ioloop);
 	config_free(&config);
 	return 0;

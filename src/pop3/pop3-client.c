@@ -64,6 +64,8 @@ pop3_client_disconnect(struct pop3_client *client, const char *reason)
 		return;
 	client->disconnected = true;
 	io_remove(&client->io);
+	/* no UPDATE state without QUIT, but what was read is \Seen */
+	pop3_maildrop_mark_seen(client);
 	log_event_set_str(client->event, "reason", reason);
 	log_event_set_int(client->event, "retr", client->retr_count);
 	log_event_set_int(client->event, "retr_bytes",
@@ -107,7 +109,8 @@ pop3_client_get_msg(struct pop3_client *client, const char *arg,
 static void
 client_update_io(struct pop3_client *client)
 {
-	bool want = !client->disconnected && client->send_input == NULL &&
+	bool want = !client->disconnected &&
+		client->send_kind == POP3_SEND_NONE &&
 		!o_stream_is_full(client->output);
 
 	if (want && client->io == NULL)
@@ -122,7 +125,7 @@ client_process(struct pop3_client *client)
 	struct pop3_command cmd;
 	int ret;
 
-	while (!client->disconnected && client->send_input == NULL &&
+	while (!client->disconnected && client->send_kind == POP3_SEND_NONE &&
 	       !o_stream_is_full(client->output)) {
 		ret = pop3_command_parser_parse(client->parser, &cmd);
 		if (ret == 0)
@@ -137,7 +140,7 @@ client_process(struct pop3_client *client)
 		}
 		pool_clear(client->cmd_pool);
 	}
-	if (client->send_input != NULL && !client->disconnected)
+	if (client->send_kind != POP3_SEND_NONE && !client->disconnected)
 		o_stream_set_flush_pending(client->output, true);
 	client_update_io(client);
 }
@@ -165,11 +168,12 @@ client_output(struct pop3_client *client)
 		pop3_client_disconnect(client, "Write failed");
 		return 1;
 	}
-	if (client->send_input != NULL) {
+	if (client->send_kind != POP3_SEND_NONE) {
 		int ret = pop3_send_more(client);
 		pool_clear(client->cmd_pool);
 		if (ret < 0) {
-			pop3_client_disconnect(client, "Message read failed");
+			pop3_client_disconnect(client,
+					       "Sending a response failed");
 			return 1;
 		}
 		if (ret == 0)
@@ -180,7 +184,7 @@ client_output(struct pop3_client *client)
 		return 0;
 	/* the rest of the pipelined commands */
 	client_process(client);
-	return client->send_input == NULL ? 1 : 0;
+	return client->send_kind == POP3_SEND_NONE ? 1 : 0;
 }
 
 static void
@@ -192,7 +196,7 @@ client_idle_timeout(struct pop3_client *client)
 
 void
 pop3_client_init(struct pop3_client *client, int fd,
-		 struct istream *initial_input, unsigned int idle_msecs)
+		 struct istream *initial_input)
 {
 	struct pop3_command_limits limits = {
 		.max_line_length = POP3_MAX_LINE_LENGTH,
@@ -215,7 +219,8 @@ pop3_client_init(struct pop3_client *client, int fd,
 	}
 	o_stream_set_flush_callback(client->output, client_output, client);
 	client->parser = pop3_command_parser_create(client->input, &limits);
-	client->to_idle = timeout_add(idle_msecs, client_idle_timeout, client);
+	client->to_idle = timeout_add(client->set->idle_msecs,
+				      client_idle_timeout, client);
 	if (initial_input != NULL && i_stream_read(client->input) > 0)
 		client_process(client);
 	client_update_io(client);
@@ -232,6 +237,8 @@ pop3_client_deinit(struct pop3_client *client)
 	timeout_remove(&client->to_idle);
 	pop3_command_parser_destroy(&client->parser);
 	i_stream_destroy(&client->send_input);
+	if (client->send_buf != NULL)
+		str_free(&client->send_buf);
 	i_stream_destroy(&client->input);
 	o_stream_destroy(&client->output);
 	if (close(client->fd) < 0)

@@ -14,7 +14,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$top"
-out=build-fuzz
+out=${FUZZ_OUT:-build-fuzz}	# FUZZ_OUT: another output dir (a private build)
 
 CC=${FUZZ_CC:-}
 if [ -z "$CC" ]; then
@@ -29,6 +29,21 @@ fi
 # logging for panics).
 base="src/lib/lib.c src/lib/pool.c src/lib/str.c src/lib/buffer.c
 	src/lib/array.c src/lib/strfuncs.c src/lib/log.c"
+
+# the whole of src/index (its readers share the apply and parse code)
+index_units="src/index/mail-index.c src/index/mail-index-apply.c
+	src/index/mail-index-file.c src/index/mail-index-log.c
+	src/index/mail-index-sync.c src/index/mail-index-text-log.c
+	src/index/mail-index-transaction.c src/index/mail-cache.c
+	src/index/mail-cache-compact.c"
+
+# roost-auth without main.c, for the harnesses that drive a real struct
+# auth over the auth-client protocol: the rest of src/lib and all of
+# src/auth (a glob, so new mechanisms are linked without an edit here)
+auth_units=$(for u in src/lib/*.c src/auth/*.c; do
+	case " $(echo $base) src/auth/main.c " in *" $u "*) ;; *) echo "$u" ;; esac
+done)
+auth_libs="$(sed -n 's/^\(OPENSSL\|CRYPT\|PQ\|MYSQL\)_LIBS = //p' build/Makefile 2>/dev/null | tr '\n' ' ') -lcrypt -lpthread"
 
 # name -> the units it links besides $base
 declare -A units=(
@@ -56,14 +71,22 @@ declare -A units=(
 	[rfc2047]="src/lib-mail/rfc2047.c src/lib-mail/charset-utf8.c
 		src/lib-mail/message-cte-decoder.c src/lib-mail/rfc822-parser.c
 		src/lib-mail/unicode-casemap.c src/lib-mail/imap-base-subject.c"
+	[sasl-server]="$auth_units"
+	[auth-protocol]="$auth_units"
+	[index-file]="$index_units"
+	[index-log]="$index_units"
+	[index-cache]="$index_units"
 )
 # extra link libraries
 declare -A libs=(
 	[passwd-file]=""
+	[sasl-server]="$auth_libs"
+	[auth-protocol]="$auth_libs"
 	[rfc2047]="$(grep -q 'define HAVE_LIBUNISTRING 1' build/config.h && echo -lunistring)"
 )
 all_names="imap-parser imap-utf7 base64 date smtp-command pop3-command
-	passwd-file config message-header message-parser message-address rfc2047"
+	passwd-file config message-header message-parser message-address rfc2047
+	index-file index-log index-cache sasl-server auth-protocol"
 
 if [ $# -gt 0 ]; then
 	names="$*"
@@ -81,9 +104,13 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -D__SANITIZE_A
 cflags="-std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter
 	-Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wpointer-arith
 	-fno-strict-aliasing -fno-omit-frame-pointer $san"
+# src/lib/process.c (linked by the auth harnesses) wants these paths
+paths_defs='-DSYSCONFDIR=\"/etc\" -DPKGLIBEXECDIR=\"/usr/libexec/roost\"'
 includes="-I$top/build -I$top/src/lib -I$top/src/lib-imap -I$top/src/lib-lmtp
-	-I$top/src/lib-pop3 -I$top/src/auth -I$top/src/lib-mail
-	-I$top/tests/fuzz/common"
+	-I$top/src/lib-pop3 -I$top/src/auth -I$top/src/lib-mail -I$top/src/index
+	-I$top/tests/fuzz/common
+	$(sed -n 's/^\(PQ\|MYSQL\)_CFLAGS = //p' build/Makefile 2>/dev/null)
+	$paths_defs"
 
 mkdir -p "$out"
 mk="$out/Makefile.new"

@@ -22,14 +22,17 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$top" || exit 2
 
 ALL="imap-parser imap-utf7 base64 date smtp-command pop3-command passwd-file config
-	message-header message-parser message-address rfc2047"
+	message-header message-parser message-address rfc2047
+	index-file index-log index-cache sasl-server auth-protocol"
 
 # -max_len per harness (libFuzzer's default is 4096, or the largest seed)
 max_len() {
 	case $1 in
 	imap-parser) echo 70000 ;;
 	passwd-file|config|message-header|message-parser) echo 16384 ;;
-	smtp-command|pop3-command) echo 8192 ;;
+	smtp-command|pop3-command|index-file|index-log|index-cache) echo 8192 ;;
+	sasl-server) echo 16384 ;;
+	auth-protocol) echo 32768 ;;
 	*) echo 4096 ;;
 	esac
 }

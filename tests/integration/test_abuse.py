@@ -119,7 +119,7 @@ def test_lmtp_bad_input(roost):
         line = f.readline()
         assert line[:1] in (b"4", b"5"), (bad, line)
     s.sendall(b"DATA\r\n")
-    assert f.readline().startswith(b"554")          # no valid recipients
+    assert f.readline().startswith(b"503")  # no valid recipients (RFC 2033 §4.2)
     s.sendall(b"BOGUS\r\n")
     assert f.readline().startswith(b"500")
     s.sendall(b"QUIT\r\n")

@@ -12,6 +12,18 @@ import pytest
 from conftest import ALICE, BOB, Roost, deliver, make_message
 
 
+@pytest.fixture
+def roost():
+    """Exact stored bytes are compared here: without the Received: field
+    and with a Delivered-To: per recipient (no shared single copy)."""
+    r = Roost(extra_config="lmtp_add_received_header = no\n"
+              "lmtp_single_copy = no\n")
+    r.start()
+    yield r
+    r.stop()
+    r.cleanup()
+
+
 def stored_form(msg, rcpt, sender="sender@example.net"):
     """What roost stores for msg: Return-Path and Delivered-To prepended."""
     return (f"Return-Path: <{sender}>\r\nDelivered-To: {rcpt}\r\n"
@@ -238,7 +250,7 @@ def test_pop3_dele_only_at_quit(roost):
         deliver(roost, [ALICE[0]], make_message(i))
     p = roost.pop3_login()
     p.dele(1)
-    p.sock.close()          # dropped connection: nothing deleted
+    p.close()          # dropped connection: nothing deleted
     time.sleep(0.2)
     p = roost.pop3_login()
     assert p.stat()[0] == 3

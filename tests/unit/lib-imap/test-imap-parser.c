@@ -605,6 +605,167 @@ test_arg_helpers(void **state ATTR_UNUSED)
 	feed_deinit(&f);
 }
 
+/* APPEND literals are streamed: the parser stops before the data, the
+   caller consumes it, and the next parse returns the arguments after it
+   (MULTIAPPEND, "UTF8 (~{n})"), at every split point. */
+static const struct imap_parser_limits stream_limits = {
+	.max_line_length = 1024,
+	.max_command_size = 8192,
+	.max_tag_length = 16,
+	.max_name_length = 16,
+	.max_args = 32,
+	.max_list_depth = 4,
+	.max_quoted_length = 64,
+	.max_literal_size = 10,
+	.max_nonsync_literal_size = 10,
+	.max_nonsync_literal_skip = 1000,
+	.stream_literal_command = "APPEND",
+};
+
+static const char stream_cmd[] =
+	"a1 append box (\\Seen) {12}\r\nhello world! {5+}\r\n12345 "
+	"UTF8 (~{3+}\r\na\0b)\r\nz9 NOOP\r\n";
+
+/* Skip n literal bytes from the buffered input (the caller's job). */
+static void
+skip_bytes(struct istream *input, size_t n)
+{
+	size_t size;
+
+	(void)i_stream_get_data(input, &size);
+	assert_true(size >= n);
+	i_stream_skip(input, n);
+}
+
+static void
+test_stream_literals(void **state ATTR_UNUSED)
+{
+	size_t len = sizeof(stream_cmd) - 1;
+	const char *tag, *name;
+	const struct imap_arg *args;
+	struct istream *input = i_stream_create_from_data(stream_cmd, len);
+	struct imap_parser *parser = imap_parser_create(input, &stream_limits);
+
+	(void)i_stream_read(input);
+	assert_int_equal(imap_parser_parse(parser, &tag, &name, &args), 1);
+	assert_string_equal(tag, "a1");
+	assert_string_equal(name, "append");
+	assert_int_equal(args[0].type, IMAP_ARG_ATOM);
+	assert_int_equal(args[1].type, IMAP_ARG_LIST);
+	assert_int_equal(args[2].type, IMAP_ARG_LITERAL_SIZE);
+	assert_int_equal(args[2].literal_size, 12);	/* over max_literal */
+	assert_true(args[2].literal_sync);
+	assert_false(args[2].literal8);
+	assert_int_equal(args[3].type, IMAP_ARG_EOL);
+	/* no continuation from the parser: the caller decides */
+	assert_false(imap_parser_need_continuation(parser));
+	skip_bytes(input, 12);
+	imap_parser_literal_done(parser);
+	assert_int_equal(imap_parser_parse(parser, &tag, &name, &args), 1);
+	assert_string_equal(tag, "a1");
+	assert_int_equal(args[0].type, IMAP_ARG_LITERAL_SIZE);
+	assert_int_equal(args[0].literal_size, 5);
+	assert_false(args[0].literal_sync);
+	skip_bytes(input, 5);
+	imap_parser_literal_done(parser);
+	assert_int_equal(imap_parser_parse(parser, &tag, &name, &args), 1);
+	assert_int_equal(args[0].type, IMAP_ARG_ATOM);
+	assert_string_equal(args[0].str, "UTF8");
+	assert_int_equal(args[1].type, IMAP_ARG_LITERAL_SIZE);
+	assert_true(args[1].literal8);
+	skip_bytes(input, 3);			/* NUL inside is fine */
+	imap_parser_literal_done(parser);
+	assert_int_equal(imap_parser_parse(parser, &tag, &name, &args), 1);
+	assert_int_equal(args[0].type, IMAP_ARG_LIST);	/* the ")" */
+	assert_int_equal(args[0].list_count, 0);
+	assert_int_equal(args[1].type, IMAP_ARG_EOL);
+	imap_parser_reset(parser);
+	assert_int_equal(imap_parser_parse(parser, &tag, &name, &args), 1);
+	assert_string_equal(name, "NOOP");
+	imap_parser_destroy(&parser);
+	i_stream_destroy(&input);
+}
+
+/* A refused {n}: reset, and the next command parses. Other commands'
+   literals are not streamed. */
+static void
+test_stream_literal_refused(void **state ATTR_UNUSED)
+{
+	static const char cmd[] = "a1 APPEND box {99999}\r\nb2 NOOP\r\n"
+		"c3 LOGIN {3+}\r\nabc x\r\n";
+	const char *tag, *name;
+	const struct imap_arg *args;
+	struct istream *input = i_stream_create_from_data(cmd,
+							  sizeof(cmd) - 1);
+	struct imap_parser *parser = imap_parser_create(input, &stream_limits);
+
+	(void)i_stream_read(input);
+	assert_int_equal(imap_parser_parse(parser, &tag, &name, &args), 1);
+	assert_int_equal(args[1].literal_size, 99999);
+	imap_parser_reset(parser);
+	assert_int_equal(imap_parser_parse(parser, &tag, &name, &args), 1);
+	assert_string_equal(tag, "b2");
+	imap_parser_reset(parser);
+	assert_int_equal(imap_parser_parse(parser, &tag, &name, &args), 1);
+	assert_string_equal(tag, "c3");
+	assert_int_equal(args[0].type, IMAP_ARG_LITERAL);
+	assert_string_equal(args[0].str, "abc");
+	imap_parser_destroy(&parser);
+	i_stream_destroy(&input);
+}
+
+/* LITERAL+: a {n+} over the in-memory limit is skipped (recoverable)
+   when within max_nonsync_literal_skip, at every split point; over the
+   skip limit it stays fatal. */
+static void
+test_nonsync_literal_skip(void **state ATTR_UNUSED)
+{
+	char buf[256];
+	struct feed f;
+	int len;
+
+	memset(buf, 0, sizeof(buf));
+	len = snprintf(buf, sizeof(buf), "a1 X {20+}\r\n");
+	memset(buf + len, 'q', 20);
+	len += 20;
+	len += snprintf(buf + len, sizeof(buf) - (size_t)len,
+			" rest\r\nz9 NOOP\r\n");
+	for (size_t chunk = 1; chunk <= (size_t)len; chunk++) {
+		int ret;
+		size_t done;
+
+		feed_init(&f, &stream_limits);
+		ret = feed(&f, buf, (size_t)len, chunk);
+		assert_int_equal(ret, -1);
+		assert_error(&f, IMAP_PARSE_ERR_NONSYNC_LITERAL_SKIPPED, false);
+		imap_parser_reset(f.parser);
+		done = (size_t)len - f.unconsumed;
+		ret = feed(&f, buf + done, f.unconsumed, chunk);
+		assert_int_equal(ret, 1);
+		assert_string_equal(f.tag, "z9");
+		feed_deinit(&f);
+	}
+	assert_int_equal(parse_one(&f, "a1 X {1001+}\r\n", 100), -1);
+	/* test_limits has no skip limit: fatal */
+	assert_error(&f, IMAP_PARSE_ERR_NONSYNC_LITERAL_TOO_BIG, true);
+	feed_deinit(&f);
+}
+
+/* literal8 outside APPEND: kept in memory; NUL still refused there. */
+static void
+test_literal8(void **state ATTR_UNUSED)
+{
+	struct feed f;
+
+	assert_int_equal(parse_one(&f, "a1 X ~{3}\r\nabc\r\n", 1), 1);
+	assert_int_equal(f.args[0].type, IMAP_ARG_LITERAL);
+	assert_string_equal(f.args[0].str, "abc");
+	feed_deinit(&f);
+	assert_int_equal(parse_one(&f, "a1 X ~x\r\n", 1), -1);
+	assert_error(&f, IMAP_PARSE_ERR_SYNTAX, false);
+	feed_deinit(&f);
+}
+
 int
 main(void)
 {
@@ -625,6 +786,10 @@ main(void)
 		cmocka_unit_test(test_literal_overflow),
 		cmocka_unit_test(test_command_size_limit),
 		cmocka_unit_test(test_arg_helpers),
+		cmocka_unit_test(test_stream_literals),
+		cmocka_unit_test(test_stream_literal_refused),
+		cmocka_unit_test(test_nonsync_literal_skip),
+		cmocka_unit_test(test_literal8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

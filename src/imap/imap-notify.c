@@ -9,7 +9,7 @@
 /* lib-storage has no public accessor for a view's index yet: this is the
    one place that reaches into it (see doc/imap.md, "Waiting for
    lib-storage"). */
-#include "mail-storage-private.h"
+#include "mail-storage.h"
 #include "mail-index-notify.h"
 
 struct imap_notify {
@@ -72,7 +72,8 @@ imap_notify_start(struct client *client)
 	client->notify = notify;
 	if (client->box != NULL) {
 		notify->index_notify =
-			mail_index_notify_create(client->box->index);
+			mail_index_notify_create(
+				mailbox_get_index(client->box));
 		if (notify->index_notify != NULL) {
 			notify->io = io_add(mail_index_notify_get_fd(
 						notify->index_notify),

@@ -28,6 +28,7 @@ struct istream;
 struct log_event;
 struct mail_user;
 struct mailbox;
+struct mail_index;
 
 enum mail_error {
 	MAIL_ERROR_NONE = 0,
@@ -113,6 +114,9 @@ struct mailbox *mailbox_open(struct mail_user *user, const char *name,
 void mailbox_close(struct mailbox **box);
 const char *mailbox_get_name(const struct mailbox *box);
 bool mailbox_is_readonly(const struct mailbox *box);
+/* The view's index, for change notification (mail-index-notify.h: IDLE).
+   Borrowed; valid while the mailbox is open. */
+struct mail_index *mailbox_get_index(struct mailbox *box);
 
 /* Mailbox state as of the last sync. */
 uint32_t mailbox_get_count(const struct mailbox *box);

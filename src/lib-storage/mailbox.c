@@ -173,6 +173,12 @@ mailbox_get_name(const struct mailbox *box)
 	return box->name;
 }
 
+struct mail_index *
+mailbox_get_index(struct mailbox *box)
+{
+	return box->index;
+}
+
 bool
 mailbox_is_readonly(const struct mailbox *box)
 {

@@ -7,6 +7,7 @@
  */
 #include "lib.h"
 #include "auth-master-client.h"
+#include "pop3-uidl.h"
 #include "master.h"
 
 #include <sys/wait.h>
@@ -171,11 +172,22 @@ config_command(enum master_mode mode, const struct process_args *args)
 		const char *error;
 		int ret = 0;
 
+		struct pop3_uidl_format *uidl;
+
 		if (master_config_check(config, geteuid() == 0, pool,
 					&error) < 0) {
 			fprintf(stderr, "%s: %s\n", args->config_path, error);
 			ret = MASTER_EXIT_CONFIG;
 		}
+		/* read by roost-pop3 only at login: check it now */
+		uidl = pop3_uidl_format_parse(config_get(config,
+					"pop3_uidl_format"), &error);
+		if (uidl == NULL) {
+			fprintf(stderr, "%s: pop3_uidl_format: %s\n",
+				args->config_path, error);
+			ret = MASTER_EXIT_CONFIG;
+		}
+		pop3_uidl_format_free(&uidl);
 		pool_destroy(&pool);
 		config_free(&config);
 		return ret != 0 ? ret : check_auth_settings(args);

@@ -56,3 +56,13 @@ def test_unknown_mail_uid_is_reported():
         assert "no-such-user-roost" in p.stderr, p.stderr
     finally:
         r.cleanup()
+
+
+def test_bad_pop3_uidl_format_is_reported():
+    r = Roost()
+    try:
+        p = check(r.conf, "-o", "pop3_uidl_format=%q")
+        assert p.returncode != 0
+        assert "pop3_uidl_format" in p.stderr, p.stderr
+    finally:
+        r.cleanup()

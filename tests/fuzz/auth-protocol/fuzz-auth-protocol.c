@@ -178,69 +178,81 @@ oracle_parse_client(struct oracle *o, const unsigned char *data, size_t size)
 	}
 }
 
-static const struct fuzz_auth_user *
-record_credential(const struct auth_record *r)
+/* Whether the client sent a valid credential of user in this AUTH: a
+   PLAIN message, or LOGIN's name and password in a row. */
+static bool
+record_has_credential(const struct auth_record *r,
+		      const struct fuzz_auth_user *user)
 {
 	struct buffer *const *bufs = r->data.v;
 	size_t count = r->data.count;
 
 	for (size_t i = 0; i < count; i++) {
-		const struct fuzz_auth_user *user;
-
 		if (r->is_plain &&
-		    (user = fuzz_auth_plain_valid(bufs[i]->data,
-						  bufs[i]->used)) != NULL)
-			return user;
+		    fuzz_auth_plain_valid(bufs[i]->data, bufs[i]->used) == user)
+			return true;
 		if (r->is_login && i + 1 < count &&
 		    fuzz_auth_valid(bufs[i]->data, bufs[i]->used,
-				    bufs[i + 1]->data, bufs[i + 1]->used))
-			return fuzz_auth_find_user(bufs[i]->data,
-						   bufs[i]->used);
+				    bufs[i + 1]->data, bufs[i + 1]->used) &&
+		    fuzz_auth_find_user(bufs[i]->data, bufs[i]->used) == user)
+			return true;
 	}
-	return NULL;
+	return false;
 }
 
 /* --- the server's side --- */
+
+/* An id the client used in AUTH or CONT (a completed id may be reused,
+   so there can be several AUTHs). */
+static bool
+oracle_id_known(const struct oracle *o, unsigned int id)
+{
+	for (unsigned int i = 0; i < o->count; i++) {
+		if (o->records[i].id == id)
+			return true;
+	}
+	return o->count == FUZZ_MAX_RECORDS;	/* lost track: assume so */
+}
+
+static void
+oracle_ok(const struct oracle *o, unsigned int id, const char *line)
+{
+	const char *ok_user = fuzz_auth_ok_user(o->pool, line);
+	const struct fuzz_auth_user *user;
+
+	if (ok_user == NULL)
+		fuzz_fail("OK without user=: %s", line);
+	user = fuzz_auth_find_user(ok_user, strlen(ok_user));
+	if (user == NULL)
+		fuzz_fail("OK for a user not in the passdb: %s", line);
+	if (user->nologin)
+		fuzz_fail("OK for nologin user %s", user->user);
+	for (unsigned int i = 0; i < o->count; i++) {
+		if (o->records[i].id == id &&
+		    record_has_credential(&o->records[i], user))
+			return;
+	}
+	fuzz_fail("OK without %s's valid credential for that id: %s",
+		  user->user, line);
+}
 
 static void
 oracle_server_line(struct oracle *o, const char *line)
 {
 	const char *cmd = field(o->pool, line, 0), *id_str = field(o->pool,
 								   line, 1);
-	const struct fuzz_auth_user *user = NULL;
-	const char *ok_user;
 	unsigned int id;
-	bool known = false;
 
 	if (id_str == NULL || str_to_uint(id_str, &id) < 0)
 		fuzz_fail("reply without an id: %s", line);
-	if (strcmp(cmd, "CONT") != 0 && strcmp(cmd, "OK") != 0 &&
-	    strcmp(cmd, "FAIL") != 0)
-		fuzz_fail("unexpected reply: %s", line);
 	if (strcmp(cmd, "CONT") == 0)
 		fuzz_check(field(o->pool, line, 2) != NULL);
-	for (unsigned int i = 0; i < o->count; i++) {
-		const struct auth_record *r = &o->records[i];
-
-		if (r->id != id)
-			continue;
-		known = true;
-		if (user == NULL)
-			user = record_credential(r);
-	}
-	if (!known && o->count < FUZZ_MAX_RECORDS)
+	else if (strcmp(cmd, "OK") != 0 && strcmp(cmd, "FAIL") != 0)
+		fuzz_fail("unexpected reply: %s", line);
+	if (!oracle_id_known(o, id))
 		fuzz_fail("reply for an id the client never used: %s", line);
-	if (strcmp(cmd, "OK") != 0)
-		return;
-	if (user == NULL)
-		fuzz_fail("OK without a valid credential for that id: %s",
-			  line);
-	if (user->nologin)
-		fuzz_fail("OK for nologin user %s", user->user);
-	ok_user = fuzz_auth_ok_user(o->pool, line);
-	if (ok_user == NULL || strcmp(ok_user, user->user) != 0)
-		fuzz_fail("OK names %s, the credential is %s's",
-			  ok_user == NULL ? "(none)" : ok_user, user->user);
+	if (strcmp(cmd, "OK") == 0)
+		oracle_ok(o, id, line);
 }
 
 /* --- driving --- */

@@ -59,6 +59,10 @@ def main():
         auth(i, "PLAIN", plain(A, APW if i % 2 else "x")) for i in range(1, 9)))
     seed("postfix-id-reuse", 0, HELLO + auth(7, "PLAIN", plain(A, APW)) +
          auth(7, "LOGIN", b64("bob@example.org")) + f"CONT\t7\t{b64('bob-pw')}\n")
+    # found by the fuzzer: a finished id reused for another user
+    seed("id-reuse-other-user", 5, HELLO +
+         auth(5, "PLAIN", plain(A, APW)) +
+         auth(5, "PLAIN", plain("frank@example.org", "frank-pw")))
     seed("dovecot-login-unix", UNIX, auth(1, "PLAIN", plain(A, APW),
                                           "127.0.0.1", "192.0.2.5", True,
                                           "imap").replace("\tnologin", ""))
